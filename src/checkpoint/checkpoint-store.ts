@@ -1,0 +1,104 @@
+import { constants } from 'node:fs';
+import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { TailshipError } from '../errors.js';
+import { parseCheckpoints, serializeCheckpoints, type CheckpointEntry } from './checkpoint-format.js';
+
+export const CHECKPOINT_FILE = 'checkpoints.json';
+
+/**
+ * Persists checkpoints in the state dir: write to a temp file, fsync, rename over the
+ * old one, fsync the directory. A crash leaves either the old or the new file, whole.
+ */
+export class CheckpointStore {
+  readonly dir: string;
+  readonly #log: Logger;
+  #lastWritten = '';
+
+  constructor(dir: string, log: Logger) {
+    this.dir = dir;
+    this.#log = log;
+  }
+
+  get path(): string {
+    return join(this.dir, CHECKPOINT_FILE);
+  }
+
+  /** Creates the state dir if needed and proves it writable; a clear start-up error if not. */
+  async prepare(): Promise<void> {
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await access(this.dir, constants.W_OK);
+      const probe = join(this.dir, `.write-probe-${process.pid}`);
+      const fh = await open(probe, 'w');
+      await fh.close();
+      await rm(probe, { force: true });
+    } catch (error) {
+      throw new TailshipError(
+        'ERR_STATE_DIR',
+        `state dir ${this.dir} is not writable (${(error as NodeJS.ErrnoException).code ?? String(error)}); set TAILSHIP_STATE_DIR to a writable volume`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Loads the checkpoints; a corrupt file is moved aside with a warning, never a crash loop. */
+  async load(): Promise<CheckpointEntry[]> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      return this.#setAside(error);
+    }
+    try {
+      const entries = parseCheckpoints(text);
+      this.#lastWritten = text;
+      return entries;
+    } catch (error) {
+      return this.#setAside(error);
+    }
+  }
+
+  async #setAside(error: unknown): Promise<CheckpointEntry[]> {
+    const aside = `${this.path}.corrupt-${Date.now()}`;
+    try {
+      await rename(this.path, aside);
+    } catch {
+      // Unreadable and unmovable: starting from scratch is still better than not starting.
+    }
+    this.#log.warn({ err: error, movedTo: aside }, 'checkpoint file unreadable; set aside, files start fresh');
+    return [];
+  }
+
+  /** Writes the checkpoints if they changed since the last write. */
+  async write(entries: readonly CheckpointEntry[], nowMs: number): Promise<void> {
+    const text = serializeCheckpoints(entries, 0);
+    if (text === this.#lastWritten) return;
+    const tmp = `${this.path}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(serializeCheckpoints(entries, nowMs));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, this.path);
+    await syncDir(this.dir);
+    this.#lastWritten = text;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic there.
+  }
+}

@@ -1,0 +1,133 @@
+// Every environment variable tailship reads, with its default and the form it takes.
+// This is the single source of truth for names: the README table, the Kubernetes
+// manifests' test and the unknown-variable warning all read it.
+import { z } from 'zod';
+import { parseDuration, parseList, parsePairs, parseSize } from './units.js';
+
+type Refine<T> = (text: string) => T | undefined;
+
+/** A string variable turned into a value by `parse`; `expected` is shown when it fails. */
+function parsed<T>(parse: Refine<T>, expected: string) {
+  return z.string().transform((text, ctx) => {
+    const value = parse(text);
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message: expected });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+const size = (min = 1) =>
+  parsed((t) => {
+    const n = parseSize(t);
+    return n !== undefined && n >= min ? n : undefined;
+  }, `a size of at least ${min} bytes, like 512KiB, 4MiB or 1048576`);
+
+const duration = (bareUnitMs?: number, min = 0) =>
+  parsed(
+    (t) => {
+      const n = parseDuration(t, bareUnitMs);
+      return n !== undefined && n >= min ? n : undefined;
+    },
+    bareUnitMs === undefined
+      ? 'a duration like 250ms, 5s or 2m'
+      : 'a duration like 250ms or 5s (a bare number is milliseconds)',
+  );
+
+const integer = (min: number, max: number) =>
+  parsed((t) => {
+    if (!/^\s*\d+\s*$/.test(t)) return undefined;
+    const n = Number(t);
+    return n >= min && n <= max ? n : undefined;
+  }, `a whole number from ${min} to ${max}`);
+
+const boolean = parsed((t) => {
+  const v = t.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  return undefined;
+}, 'true or false');
+
+const oneOf = <const T extends readonly string[]>(values: T) =>
+  parsed((t) => {
+    const v = t.trim().toLowerCase();
+    return (values as readonly string[]).includes(v) ? (v as T[number]) : undefined;
+  }, `one of ${values.join(', ')}`);
+
+const list = parsed((t) => {
+  const items = parseList(t);
+  return items.length > 0 ? items : undefined;
+}, 'a comma-separated list');
+
+const pairs = parsed(parsePairs, 'comma-separated key=value pairs');
+
+const httpUrl = parsed((t) => {
+  try {
+    const u = new URL(t.trim());
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : undefined;
+  } catch {
+    return undefined;
+  }
+}, 'an http:// or https:// URL, like http://collector:8080/');
+
+const text = z.string().transform((t) => t.trim());
+
+/** Unlimited retries are the default: data waits in the files, not in memory. */
+const retryLimit = parsed((t) => {
+  const v = t.trim().toLowerCase();
+  if (v === 'unlimited' || v === '0') return Infinity;
+  return /^\d+$/.test(v) ? Number(v) : undefined;
+}, "a whole number of attempts, or 'unlimited'");
+
+export const envSchema = z.object({
+  // Sources
+  TAILSHIP_INCLUDE: list.prefault('/pod-data/**/*.log'),
+  TAILSHIP_EXCLUDE: list.optional(),
+  TAILSHIP_START_AT: oneOf(['beginning', 'end'] as const).prefault('beginning'),
+  TAILSHIP_MAX_LINE_BYTES: size(64).prefault('256KiB'),
+  TAILSHIP_READ_CHUNK_BYTES: size(4096).prefault('256KiB'),
+  TAILSHIP_POLL_INTERVAL: duration(undefined, 10).prefault('1s'),
+  TAILSHIP_POLL_ONLY: boolean.prefault('false'),
+  TAILSHIP_ROTATE_WAIT: duration().prefault('5s'),
+  // State
+  TAILSHIP_STATE_DIR: text.prefault('/var/lib/tailship'),
+  TAILSHIP_CHECKPOINT_INTERVAL: duration(undefined, 10).prefault('1s'),
+  // Batching
+  TAILSHIP_BATCH_MAX_BYTES: size(1024).prefault('1MiB'),
+  TAILSHIP_BATCH_MAX_EVENTS: integer(1, 1_000_000).prefault('10000'),
+  TAILSHIP_BATCH_LINGER_MS: duration(1).prefault('1000'),
+  // Delivery
+  TAILSHIP_COLLECTOR_URL: httpUrl,
+  TAILSHIP_MAX_IN_FLIGHT: integer(1, 64).prefault('4'),
+  TAILSHIP_REQUEST_TIMEOUT: duration(undefined, 1).prefault('30s'),
+  TAILSHIP_RETRY_INITIAL: duration(undefined, 1).prefault('250ms'),
+  TAILSHIP_RETRY_MAX: duration(undefined, 1).prefault('30s'),
+  TAILSHIP_RETRY_LIMIT: retryLimit.prefault('unlimited'),
+  TAILSHIP_DEAD_LETTER_MAX_BYTES: size(1024).prefault('64MiB'),
+  TAILSHIP_MEMORY_LIMIT: size(1024 * 1024).prefault('64MiB'),
+  // Lifecycle
+  TAILSHIP_DRAIN_QUIET: duration().prefault('2s'),
+  TAILSHIP_DRAIN_TIMEOUT: duration().prefault('25s'),
+  // Operations
+  TAILSHIP_HEALTH_PORT: integer(0, 65535).prefault('8686'),
+  TAILSHIP_HEALTH_HOST: text.prefault('0.0.0.0'),
+  TAILSHIP_LOG_LEVEL: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const).prefault(
+    'info',
+  ),
+  // Record metadata (Kubernetes Downward API and static fields)
+  TAILSHIP_FIELDS: pairs.optional(),
+  TAILSHIP_SOURCE_CONTAINER: text.optional(),
+  K8S_POD_NAME: text.optional(),
+  K8S_NAMESPACE: text.optional(),
+  K8S_NODE_NAME: text.optional(),
+  K8S_POD_IP: text.optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Every variable name tailship reads. */
+export const KNOWN_ENV_NAMES: ReadonlySet<string> = new Set(Object.keys(envSchema.shape));
+
+/** Variables whose values are secrets: masked wherever configuration is shown. */
+export const SECRET_ENV_NAMES: ReadonlySet<string> = new Set<string>([]);

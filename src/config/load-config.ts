@@ -1,0 +1,164 @@
+import { hostname } from 'node:os';
+import type { Config } from './config.js';
+import { envSchema, KNOWN_ENV_NAMES, SECRET_ENV_NAMES, type Env } from './env-spec.js';
+import { nearestName } from './nearest-name.js';
+import { TailshipError } from '../errors.js';
+
+/** Exit code for a configuration error (sysexits EX_CONFIG). */
+export const EXIT_CONFIG = 78;
+
+export class ConfigError extends TailshipError {
+  readonly variable: string;
+
+  constructor(message: string, variable: string) {
+    super('ERR_CONFIG', message);
+    this.variable = variable;
+  }
+}
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** Warnings about the environment that do not stop start-up (unknown names). */
+  readonly warnings: readonly string[];
+}
+
+/** Reads only the variables tailship knows; an empty value counts as unset. */
+function pickEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of KNOWN_ENV_NAMES) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') out[name] = value;
+  }
+  return out;
+}
+
+function unknownNameWarnings(env: NodeJS.ProcessEnv): string[] {
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('TAILSHIP_') || KNOWN_ENV_NAMES.has(name)) continue;
+    const near = nearestName(name, KNOWN_ENV_NAMES);
+    warnings.push(
+      near ? `unknown variable ${name} is ignored; did you mean ${near}?` : `unknown variable ${name} is ignored`,
+    );
+  }
+  return warnings;
+}
+
+/** A value as shown in an error: secrets never, long values cut. */
+function shown(name: string, value: string): string {
+  if (SECRET_ENV_NAMES.has(name)) return '(secret, not shown)';
+  const v = value.length > 120 ? `${value.slice(0, 117)}...` : value;
+  return JSON.stringify(v);
+}
+
+/**
+ * Parses and validates the environment. Throws a ConfigError whose message is one line
+ * naming the variable, the value given and the form expected.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): LoadedConfig {
+  const picked = pickEnv(env);
+  const result = envSchema.safeParse(picked);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    const value = picked[name];
+    const expected = issue?.code === 'custom' ? issue.message : describeRequired(name);
+    const message =
+      value === undefined
+        ? `${name} is required: expected ${expected}`
+        : `${name}=${shown(name, value)} is invalid: expected ${expected}`;
+    throw new ConfigError(message, name);
+  }
+  return { config: toConfig(result.data, env), warnings: unknownNameWarnings(env) };
+}
+
+function describeRequired(name: string): string {
+  return name === 'TAILSHIP_COLLECTOR_URL' ? 'an http:// or https:// URL, like http://collector:8080/' : 'a value';
+}
+
+function toConfig(e: Env, env: NodeJS.ProcessEnv): Config {
+  if (e.TAILSHIP_RETRY_INITIAL > e.TAILSHIP_RETRY_MAX) {
+    throw new ConfigError(
+      `TAILSHIP_RETRY_INITIAL=${e.TAILSHIP_RETRY_INITIAL}ms is invalid: expected at most TAILSHIP_RETRY_MAX (${e.TAILSHIP_RETRY_MAX}ms)`,
+      'TAILSHIP_RETRY_INITIAL',
+    );
+  }
+  if (e.TAILSHIP_BATCH_MAX_BYTES * 2 > e.TAILSHIP_MEMORY_LIMIT) {
+    throw new ConfigError(
+      `TAILSHIP_MEMORY_LIMIT=${e.TAILSHIP_MEMORY_LIMIT} bytes is invalid: expected at least twice TAILSHIP_BATCH_MAX_BYTES (${e.TAILSHIP_BATCH_MAX_BYTES} bytes)`,
+      'TAILSHIP_MEMORY_LIMIT',
+    );
+  }
+  const config: Config = {
+    sources: {
+      include: e.TAILSHIP_INCLUDE,
+      exclude: e.TAILSHIP_EXCLUDE ?? [],
+      startAt: e.TAILSHIP_START_AT,
+      maxLineBytes: e.TAILSHIP_MAX_LINE_BYTES,
+      readChunkBytes: e.TAILSHIP_READ_CHUNK_BYTES,
+      pollIntervalMs: e.TAILSHIP_POLL_INTERVAL,
+      pollOnly: e.TAILSHIP_POLL_ONLY,
+      rotateWaitMs: e.TAILSHIP_ROTATE_WAIT,
+    },
+    state: { dir: e.TAILSHIP_STATE_DIR, checkpointIntervalMs: e.TAILSHIP_CHECKPOINT_INTERVAL },
+    batch: {
+      maxBytes: e.TAILSHIP_BATCH_MAX_BYTES,
+      maxEvents: e.TAILSHIP_BATCH_MAX_EVENTS,
+      lingerMs: e.TAILSHIP_BATCH_LINGER_MS,
+    },
+    delivery: {
+      url: e.TAILSHIP_COLLECTOR_URL,
+      maxInFlight: e.TAILSHIP_MAX_IN_FLIGHT,
+      requestTimeoutMs: e.TAILSHIP_REQUEST_TIMEOUT,
+      retryInitialMs: e.TAILSHIP_RETRY_INITIAL,
+      retryMaxMs: e.TAILSHIP_RETRY_MAX,
+      retryLimit: e.TAILSHIP_RETRY_LIMIT,
+      deadLetterMaxBytes: e.TAILSHIP_DEAD_LETTER_MAX_BYTES,
+    },
+    memoryLimitBytes: e.TAILSHIP_MEMORY_LIMIT,
+    drain: { quietMs: e.TAILSHIP_DRAIN_QUIET, timeoutMs: e.TAILSHIP_DRAIN_TIMEOUT },
+    health: { host: e.TAILSHIP_HEALTH_HOST, port: e.TAILSHIP_HEALTH_PORT },
+    logLevel: e.TAILSHIP_LOG_LEVEL,
+    metadata: {
+      host: env['HOSTNAME'] || hostname(),
+      fields: e.TAILSHIP_FIELDS ?? [],
+      kubernetes: {
+        pod: e.K8S_POD_NAME,
+        namespace: e.K8S_NAMESPACE,
+        node: e.K8S_NODE_NAME,
+        podIp: e.K8S_POD_IP,
+        container: e.TAILSHIP_SOURCE_CONTAINER,
+      },
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof URL)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The effective configuration for `--check-config`, with secrets masked. */
+export function describeConfig(config: Config): unknown {
+  return JSON.parse(
+    JSON.stringify(config, (key, value: unknown) => {
+      if (value === Infinity) return 'unlimited';
+      if (value instanceof URL) return redactUrl(value);
+      if (/password|token|secret|authorization/i.test(key) && typeof value === 'string') return '***';
+      return value;
+    }),
+  ) as unknown;
+}
+
+/** A URL without credentials, for logs and status. */
+export function redactUrl(url: URL): string {
+  if (!url.username && !url.password) return url.href;
+  const copy = new URL(url.href);
+  copy.username = copy.username ? '***' : '';
+  copy.password = copy.password ? '***' : '';
+  return copy.href;
+}

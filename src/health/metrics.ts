@@ -1,0 +1,38 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** tailship's Prometheus metrics, in their own registry. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tailship_' });
+  const counter = (name: string, help: string, labelNames: string[] = []) =>
+    new Counter({ name: `tailship_${name}`, help, labelNames, registers: [registry] });
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    new Gauge({ name: `tailship_${name}`, help, labelNames, registers: [registry] });
+  return {
+    registry,
+    linesRead: counter('lines_read_total', 'Lines read from files.'),
+    bytesRead: counter('bytes_read_total', 'Bytes read from files.'),
+    linesTruncated: counter('lines_truncated_total', 'Lines longer than TAILSHIP_MAX_LINE_BYTES, cut to the limit.'),
+    filesWatched: gauge('files_watched', 'Files open for tailing (including rotated ones being drained).'),
+    fileOpenErrors: counter('file_open_errors_total', 'Failed attempts to open or read a matched file.', ['code']),
+    rotations: counter('rotations_total', 'Files replaced at their path (rename + create).'),
+    truncations: counter('truncations_total', 'Files truncated under tailship (copytruncate); read again from 0.'),
+    batchesSent: counter('batches_sent_total', 'Requests the collector accepted.'),
+    recordsSent: counter('records_sent_total', 'Records the collector accepted.'),
+    bytesSent: counter('bytes_sent_total', 'Uncompressed body bytes the collector accepted.'),
+    sendFailures: counter('send_failures_total', 'Failed delivery attempts, by HTTP status or error class.', ['reason']),
+    retries: counter('retries_total', 'Delivery retries scheduled.'),
+    splits: counter('batch_splits_total', 'Batches split in halves after a 413.'),
+    deadLettered: counter('dead_letter_records_total', 'Records written to the dead-letter file.'),
+    deadLetterDropped: counter('dead_letter_dropped_total', 'Dead-letter records dropped to keep the file within its cap.'),
+    memoryUsed: gauge('memory_budget_used_bytes', 'Bytes read and not yet acknowledged.'),
+    memoryLimit: gauge('memory_budget_limit_bytes', 'TAILSHIP_MEMORY_LIMIT.'),
+    inFlight: gauge('requests_in_flight', 'Requests being sent or waiting to retry.'),
+    collectorUp: gauge('collector_up', '1 when the last delivery attempt succeeded, else 0.'),
+    consecutiveFailures: gauge('collector_consecutive_failures', 'Failed attempts since the last success.'),
+    lastSuccess: gauge('collector_last_success_timestamp_seconds', 'Time of the last accepted request.'),
+    bytesBehind: gauge('file_bytes_behind', 'File size minus the acknowledged offset.', ['file']),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,329 @@
+import type { Logger } from 'pino';
+import { MemoryBudget } from './ack/memory-budget.js';
+import { BatchBuilder, type Batch } from './batch/batch.js';
+import { CheckpointStore } from './checkpoint/checkpoint-store.js';
+import type { Config } from './config/config.js';
+import { redactUrl } from './config/load-config.js';
+import type { Metrics } from './health/metrics.js';
+import type { LogRecord, RecordContext } from './record/log-record.js';
+import { recordId } from './record/record-id.js';
+import { DeadLetterFile } from './ship/dead-letter.js';
+import type { Encoder } from './ship/encoders/encoder.js';
+import { ndjsonEncoder } from './ship/encoders/ndjson.js';
+import { HttpTransport } from './ship/http-transport.js';
+import { Shipper, type CollectorState } from './ship/shipper.js';
+import type { FileTailer } from './tail/file-tailer.js';
+import { globSet } from './tail/glob-set.js';
+import { TailManager, type FileStatus } from './tail/tail-manager.js';
+
+const CHECKPOINT_TTL_MS = 24 * 3_600_000;
+/** With data waiting and no retry scheduled, this long without progress means wedged. */
+const WEDGED_AFTER_MS = 5 * 60_000;
+const VERSION_UA = 'tailship';
+
+export interface PipelineStatus {
+  readonly started: boolean;
+  readonly draining: boolean;
+  readonly files: readonly FileStatus[];
+  readonly fileErrors: ReadonlyArray<{ path: string; code: string }>;
+  readonly collector: CollectorState & { readonly url: string };
+  readonly memory: { readonly usedBytes: number; readonly limitBytes: number };
+  readonly batches: { readonly open: number; readonly pending: number; readonly inFlight: number };
+}
+
+/**
+ * Wires the data flow of DESIGN.md: tail → records → batches → shipper → acks →
+ * checkpoint. Owns the lifecycle: start, drain, stop. Reports to metrics and logs.
+ */
+export class Pipeline {
+  readonly #config: Config;
+  readonly #log: Logger;
+  readonly #metrics: Metrics;
+  readonly #version: string;
+  readonly #budget: MemoryBudget;
+  readonly #store: CheckpointStore;
+  readonly #encoder: Encoder<unknown>;
+  readonly #builder: BatchBuilder<unknown>;
+  #transport: HttpTransport | undefined;
+  #shipper: Shipper<unknown> | undefined;
+  #tail: TailManager | undefined;
+  #lingerTimer: NodeJS.Timeout | undefined;
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  #checkpointing: Promise<void> = Promise.resolve();
+  #started = false;
+  #draining = false;
+  #stopped = false;
+  #lastProgressMs = Date.now();
+  #lastOutageLogMs = 0;
+
+  constructor(config: Config, log: Logger, metrics: Metrics, version: string) {
+    this.#config = config;
+    this.#log = log;
+    this.#metrics = metrics;
+    this.#version = version;
+    this.#budget = new MemoryBudget(config.memoryLimitBytes);
+    this.#store = new CheckpointStore(config.state.dir, log.child({ component: 'checkpoint' }));
+    const ctx: RecordContext = {
+      host: config.metadata.host,
+      kubernetes: config.metadata.kubernetes,
+      fields: config.metadata.fields,
+    };
+    this.#encoder = ndjsonEncoder(ctx) as Encoder<unknown>;
+    this.#builder = new BatchBuilder(config.batch.maxBytes, config.batch.maxEvents);
+    metrics.memoryLimit.set(config.memoryLimitBytes);
+  }
+
+  async start(): Promise<void> {
+    const c = this.#config;
+    await this.#store.prepare();
+    const checkpoints = await this.#store.load();
+    this.#log.info({ stateDir: c.state.dir, files: checkpoints.length }, 'checkpoints loaded');
+
+    const url = new URL(c.delivery.url.href);
+    this.#transport = new HttpTransport(url, {
+      timeoutMs: c.delivery.requestTimeoutMs,
+      connections: c.delivery.maxInFlight,
+    });
+    const shipLog = this.#log.child({ component: 'shipper' });
+    const m = this.#metrics;
+    this.#shipper = new Shipper(
+      this.#encoder,
+      this.#transport,
+      {
+        maxInFlight: c.delivery.maxInFlight,
+        backoff: { initialMs: c.delivery.retryInitialMs, maxMs: c.delivery.retryMaxMs },
+        retryLimit: c.delivery.retryLimit,
+        compression: 'gzip',
+        gzipLevel: 1,
+        headers: () => ({ 'user-agent': `${VERSION_UA}/${this.#version}` }),
+      },
+      new DeadLetterFile(c.state.dir, c.delivery.deadLetterMaxBytes),
+      {
+        delivered: (records, bytes) => {
+          m.batchesSent.inc();
+          m.recordsSent.inc(records);
+          m.bytesSent.inc(bytes);
+          m.collectorUp.set(1);
+          m.consecutiveFailures.set(0);
+          m.lastSuccess.set(Date.now() / 1000);
+          if (this.#lastOutageLogMs > 0) {
+            shipLog.info('collector accepting again');
+            this.#lastOutageLogMs = 0;
+          }
+        },
+        attemptFailed: (reason, status, consecutive) => {
+          m.sendFailures.inc({ reason: status === undefined ? reason.split(':')[0]! : String(status) });
+          m.collectorUp.set(0);
+          m.consecutiveFailures.set(consecutive);
+          this.#reportOutage(shipLog, reason, status);
+        },
+        retryScheduled: () => m.retries.inc(),
+        split: (records) => {
+          m.splits.inc();
+          shipLog.debug({ records }, 'collector refused the body size (413); splitting the batch');
+        },
+        deadLettered: (records, reason, status, dropped) => {
+          m.deadLettered.inc(records);
+          if (dropped > 0) m.deadLetterDropped.inc(dropped);
+          shipLog.error({ records, status, reason: reason.slice(0, 300) }, 'records rejected; written to the dead-letter file');
+        },
+      },
+      (batch) => this.#settled(batch),
+    );
+
+    const tailLog = this.#log.child({ component: 'tail' });
+    this.#tail = new TailManager(
+      globSet(c.sources.include, c.sources.exclude),
+      {
+        host: c.metadata.host,
+        startAt: c.sources.startAt,
+        maxLineBytes: c.sources.maxLineBytes,
+        readChunkBytes: c.sources.readChunkBytes,
+        pollIntervalMs: c.sources.pollIntervalMs,
+        pollOnly: c.sources.pollOnly,
+        rotateWaitMs: c.sources.rotateWaitMs,
+        checkpointTtlMs: CHECKPOINT_TTL_MS,
+      },
+      { line: (t, line, start, end, truncated, now) => this.#line(t, line, start, end, truncated, now) },
+      this.#budget,
+      {
+        fileOpened: (path, offset, resumed) => tailLog.info({ path, offset, resumed }, 'file opened'),
+        fileClosed: (path, deleted) => tailLog.info({ path, deleted }, 'file closed'),
+        truncated: (path, previousOffset) => {
+          m.truncations.inc();
+          tailLog.warn({ path, previousOffset }, 'file truncated; reading it again from the start');
+        },
+        rotated: (path) => {
+          m.rotations.inc();
+          tailLog.info({ path }, 'file rotated');
+        },
+        openFailed: (path, code) => {
+          m.fileOpenErrors.inc({ code });
+          tailLog.warn({ path, code }, 'cannot read file; will retry');
+        },
+        bytesRead: (n) => m.bytesRead.inc(n),
+      },
+      checkpoints,
+    );
+    await this.#tail.start();
+    this.#scheduleCheckpoint();
+    this.#started = true;
+    this.#log.info(
+      { include: c.sources.include, collector: redactUrl(c.delivery.url), files: this.#tail.openFiles },
+      'tailship started',
+    );
+  }
+
+  /** The hot path: one line → one encoded record in the open batch. */
+  #line(t: FileTailer, line: Buffer, start: number, end: number, truncated: boolean, now: number): void {
+    const record: LogRecord = {
+      message: line.toString('utf8'),
+      timeMs: now,
+      readTimeMs: now,
+      file: t.path,
+      offset: start,
+      id: recordId(t.key, start),
+      truncated,
+    };
+    const fragment = this.#encoder.encode(record);
+    const size = this.#encoder.size(fragment);
+    if (this.#builder.wouldOverflow(size)) this.#seal();
+    this.#builder.add(fragment, size, t.ackQueue, end);
+    this.#budget.reserve(size);
+    this.#metrics.linesRead.inc();
+    if (truncated) this.#metrics.linesTruncated.inc();
+    if (this.#builder.full) this.#seal();
+    else if (this.#lingerTimer === undefined) {
+      this.#lingerTimer = setTimeout(() => this.#seal(), this.#config.batch.lingerMs);
+    }
+  }
+
+  #seal(): void {
+    if (this.#lingerTimer !== undefined) {
+      clearTimeout(this.#lingerTimer);
+      this.#lingerTimer = undefined;
+    }
+    const batch = this.#builder.seal();
+    if (batch) this.#shipper!.enqueue(batch);
+  }
+
+  /** A batch is delivered or dead-lettered: its offsets may now be checkpointed. */
+  #settled(batch: Batch<unknown>): void {
+    for (const { queue, segment } of batch.acks) queue.ack(segment);
+    this.#budget.release(batch.bytes);
+    this.#lastProgressMs = Date.now();
+  }
+
+  /** A collector down for over a minute is logged at warn once, then every five minutes. */
+  #reportOutage(log: Logger, reason: string, status: number | undefined): void {
+    const state = this.#shipper!.state;
+    const now = Date.now();
+    const downMs = now - (state.failingSinceMs ?? now);
+    if (downMs < 60_000) {
+      log.debug({ reason: reason.slice(0, 300), status }, 'delivery attempt failed; will retry');
+      return;
+    }
+    if (now - this.#lastOutageLogMs < 5 * 60_000) return;
+    this.#lastOutageLogMs = now;
+    log.warn(
+      { reason: reason.slice(0, 300), status, downSeconds: Math.round(downMs / 1000), failures: state.consecutiveFailures },
+      'collector unavailable; data waits in the files and will be sent when it is back',
+    );
+  }
+
+  #scheduleCheckpoint(): void {
+    this.#checkpointTimer = setInterval(() => void this.checkpoint(), this.#config.state.checkpointIntervalMs);
+    this.#checkpointTimer.unref();
+  }
+
+  /** Writes the checkpoint (serialised; a failure is logged and retried next time). */
+  checkpoint(): Promise<void> {
+    const run = this.#checkpointing.then(async () => {
+      if (!this.#tail) return;
+      const now = Date.now();
+      try {
+        await this.#store.write(this.#tail.checkpoints(now), now);
+      } catch (error) {
+        this.#log.error({ err: error }, 'checkpoint write failed; will retry');
+      }
+    });
+    this.#checkpointing = run;
+    return run;
+  }
+
+  get ready(): boolean {
+    return this.#started && !this.#stopped && (this.#tail?.started ?? false);
+  }
+
+  /** Liveness: false only when data waits and nothing has moved for minutes with no retry due. */
+  get live(): boolean {
+    const s = this.#shipper;
+    if (!s || this.#budget.usedBytes === 0 || s.state.retrying > 0) return true;
+    return Date.now() - this.#lastProgressMs < WEDGED_AFTER_MS;
+  }
+
+  status(): PipelineStatus {
+    const s = this.#shipper;
+    const files = this.#tail?.files() ?? [];
+    this.#metrics.filesWatched.set(this.#tail?.openFiles ?? 0);
+    this.#metrics.memoryUsed.set(this.#budget.usedBytes);
+    this.#metrics.inFlight.set(s?.pending ?? 0);
+    this.#metrics.bytesBehind.reset();
+    for (const f of files) this.#metrics.bytesBehind.set({ file: f.path }, f.bytesBehind);
+    return {
+      started: this.#started,
+      draining: this.#draining,
+      files,
+      fileErrors: this.#tail?.errors() ?? [],
+      collector: {
+        url: redactUrl(this.#config.delivery.url),
+        ...(s?.state ?? {
+          lastSuccessMs: undefined,
+          lastError: undefined,
+          lastErrorMs: undefined,
+          consecutiveFailures: 0,
+          failingSinceMs: undefined,
+          retrying: 0,
+          nextAttemptMs: undefined,
+        }),
+      },
+      memory: { usedBytes: this.#budget.usedBytes, limitBytes: this.#budget.limitBytes },
+      batches: { open: this.#builder.count, pending: s?.pending ?? 0, inFlight: s?.inFlight ?? 0 },
+    };
+  }
+
+  /**
+   * Graceful drain (SIGTERM): keep tailing and shipping until every file has been quiet
+   * for `quietMs` and everything read is acknowledged, or until the deadline. Returns
+   * the bytes still unacknowledged (0 when fully drained).
+   */
+  async drain(abort: AbortSignal): Promise<number> {
+    this.#draining = true;
+    const tail = this.#tail;
+    const shipper = this.#shipper;
+    if (!tail || !shipper) return 0;
+    const { quietMs, timeoutMs } = this.#config.drain;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !abort.aborted) {
+      await tail.pollNow();
+      const quiet = Date.now() - tail.lastReadMs >= quietMs && tail.caughtUp;
+      if (tail.caughtUp) this.#seal();
+      if (quiet && this.#builder.count === 0 && shipper.pending === 0) break;
+      await new Promise((r) => setTimeout(r, Math.min(100, quietMs)));
+    }
+    return this.#budget.usedBytes;
+  }
+
+  /** Stops everything in the order of DESIGN.md: reading, sending, checkpoint, HTTP pool. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
+    if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
+    this.#tail?.pause();
+    this.#shipper?.stop();
+    await this.checkpoint();
+    await this.#tail?.close();
+    await this.#transport?.destroy();
+  }
+}

@@ -1,0 +1,45 @@
+/** One line from a file, with what tailship knows about it. */
+export interface LogRecord {
+  /** The line without its newline, decoded as UTF-8 (invalid bytes become U+FFFD). */
+  readonly message: string;
+  /** The event's time: the line's own when a parser found it, else `readTimeMs`. */
+  readonly timeMs: number;
+  /** When tailship read the line. */
+  readonly readTimeMs: number;
+  /** The path the file had when the line was read. */
+  readonly file: string;
+  /** Byte offset of the line's first byte in its file. */
+  readonly offset: number;
+  /** Stable across re-sends: derived from the file identity and `offset`. */
+  readonly id: string;
+  /** The line was longer than the line limit and was cut. */
+  readonly truncated: boolean;
+  /** Fields a parser extracted, when one is configured. */
+  readonly fields?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Metadata that is the same for every record of this process: encoded once, not per line. */
+export interface RecordContext {
+  readonly host: string;
+  readonly kubernetes: {
+    readonly pod?: string | undefined;
+    readonly namespace?: string | undefined;
+    readonly node?: string | undefined;
+    readonly podIp?: string | undefined;
+    readonly container?: string | undefined;
+  };
+  /** Static fields from TAILSHIP_FIELDS. */
+  readonly fields: ReadonlyArray<readonly [string, string]>;
+}
+
+/** The `kubernetes` object of a record, with only the keys that are known. */
+export function kubernetesObject(ctx: RecordContext): Record<string, string> | undefined {
+  const k = ctx.kubernetes;
+  const out: Record<string, string> = {};
+  if (k.pod) out['pod'] = k.pod;
+  if (k.namespace) out['namespace'] = k.namespace;
+  if (k.node) out['node'] = k.node;
+  if (k.podIp) out['pod_ip'] = k.podIp;
+  if (k.container) out['container'] = k.container;
+  return Object.keys(out).length > 0 ? out : undefined;
+}

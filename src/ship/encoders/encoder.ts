@@ -1,0 +1,27 @@
+import type { LogRecord } from '../../record/log-record.js';
+import type { SendOutcome } from '../send-outcome.js';
+
+/** A collector's response, as the response reader sees it. */
+export interface CollectorResponse {
+  readonly status: number;
+  readonly body: string;
+  /** Parsed Retry-After, in ms from now. */
+  readonly retryAfterMs: number | undefined;
+}
+
+/**
+ * One collector protocol: a pure encoder (records → body) and response reader.
+ * `F` is the encoded form of one record, produced when the record is batched so the
+ * line itself is not kept; `body` frames a batch's fragments into a request.
+ */
+export interface Encoder<F = unknown> {
+  /** The protocol's standard path, appended to a collector URL that has none. */
+  readonly defaultPath: string;
+  readonly contentType: string;
+  encode(record: LogRecord): F;
+  /** Bytes the fragment adds to a request body (for batch limits and the memory budget). */
+  size(fragment: F): number;
+  body(fragments: readonly F[]): string;
+  /** Reads a response to a request made of `fragments`. */
+  read(response: CollectorResponse, fragments: readonly F[]): SendOutcome;
+}

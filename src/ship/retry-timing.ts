@@ -1,0 +1,44 @@
+// How long to wait before the next attempt: exponential backoff with full jitter,
+// capped, and a collector's Retry-After honoured (capped by the same maximum).
+// Pure: `random` is passed in so tests can pin it.
+
+export interface BackoffPolicy {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
+/**
+ * Delay before retry number `attempt` (1 = the first retry). Full jitter (a uniform draw
+ * in [0, ceiling)) spreads a fleet of sidecars that all saw the same outage; the floor of
+ * a quarter of the initial delay keeps a failing collector from being hammered.
+ */
+export function backoffDelayMs(policy: BackoffPolicy, attempt: number, random: () => number): number {
+  const exp = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
+  const floor = Math.min(policy.initialMs / 4, exp);
+  return Math.round(floor + random() * (exp - floor));
+}
+
+/** The wait to use when the collector sent Retry-After: at least what it asked, at most the cap. */
+export function retryDelayMs(
+  policy: BackoffPolicy,
+  attempt: number,
+  random: () => number,
+  retryAfterMs: number | undefined,
+): number {
+  const backoff = backoffDelayMs(policy, attempt, random);
+  if (retryAfterMs === undefined) return backoff;
+  return Math.min(policy.maxMs, Math.max(retryAfterMs, backoff));
+}
+
+/**
+ * Parses a Retry-After header: delta-seconds or an HTTP-date. Returns milliseconds from
+ * `nowMs` (never negative), or undefined for a missing or unreadable value.
+ */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}

@@ -1,0 +1,252 @@
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { Batch } from '../batch/batch.js';
+import type { DeadLetterFile } from './dead-letter.js';
+import type { Encoder } from './encoders/encoder.js';
+import type { HttpResult } from './http-transport.js';
+import { retryDelayMs, type BackoffPolicy } from './retry-timing.js';
+import type { SendOutcome } from './send-outcome.js';
+
+const gzipAsync = promisify(gzip);
+
+/** What the shipper needs of a transport (HttpTransport, or a stand-in in unit tests). */
+export interface Transport {
+  post(body: Buffer | string, headers: Record<string, string>): Promise<HttpResult>;
+}
+
+export interface ShipperOptions {
+  readonly maxInFlight: number;
+  readonly backoff: BackoffPolicy;
+  /** Attempts of one request before its records are dead-lettered (Infinity: never). */
+  readonly retryLimit: number;
+  readonly compression: 'gzip' | 'none';
+  readonly gzipLevel: number;
+  /** Headers for every request (auth is resolved per request, so a rotated Secret is used). */
+  readonly headers: () => Record<string, string>;
+}
+
+/** What the shipper reports; main turns these into logs and metrics. */
+export interface ShipObserver {
+  delivered(records: number, bytes: number, durationMs: number): void;
+  attemptFailed(reason: string, status: number | undefined, consecutiveFailures: number): void;
+  retryScheduled(delayMs: number): void;
+  split(records: number): void;
+  deadLettered(records: number, reason: string, status: number | undefined, dropped: number): void;
+}
+
+export interface CollectorState {
+  lastSuccessMs: number | undefined;
+  lastError: string | undefined;
+  lastErrorMs: number | undefined;
+  consecutiveFailures: number;
+  /** When the failing streak began (for the outage warning). */
+  failingSinceMs: number | undefined;
+  retrying: number;
+  nextAttemptMs: number | undefined;
+}
+
+/**
+ * Sends sealed batches: up to `maxInFlight` at once, each retried until it is delivered
+ * or dead-lettered, then handed to `onSettled` (which acks its offsets). A batch is
+ * settled exactly once; nothing is dropped on a transient error.
+ */
+export class Shipper<F> {
+  readonly #encoder: Encoder<F>;
+  readonly #transport: Transport;
+  readonly #opts: ShipperOptions;
+  readonly #deadLetter: DeadLetterFile;
+  readonly #observer: ShipObserver;
+  readonly #onSettled: (batch: Batch<F>) => void;
+  readonly #random: () => number;
+  readonly #queue: Batch<F>[] = [];
+  #inFlight = 0;
+  #stopped = false;
+  readonly #sleepers = new Set<() => void>();
+  readonly #idleWaiters: Array<() => void> = [];
+  readonly state: CollectorState = {
+    lastSuccessMs: undefined,
+    lastError: undefined,
+    lastErrorMs: undefined,
+    consecutiveFailures: 0,
+    failingSinceMs: undefined,
+    retrying: 0,
+    nextAttemptMs: undefined,
+  };
+
+  constructor(
+    encoder: Encoder<F>,
+    transport: Transport,
+    opts: ShipperOptions,
+    deadLetter: DeadLetterFile,
+    observer: ShipObserver,
+    onSettled: (batch: Batch<F>) => void,
+    random: () => number = Math.random,
+  ) {
+    this.#encoder = encoder;
+    this.#transport = transport;
+    this.#opts = opts;
+    this.#deadLetter = deadLetter;
+    this.#observer = observer;
+    this.#onSettled = onSettled;
+    this.#random = random;
+  }
+
+  /** Batches waiting or being sent. */
+  get pending(): number {
+    return this.#queue.length + this.#inFlight;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  enqueue(batch: Batch<F>): void {
+    this.#queue.push(batch);
+    this.#next();
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  idle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Stops retrying: waits are cut short and unsettled batches stay unacked (re-sent next run). */
+  stop(): void {
+    this.#stopped = true;
+    for (const wake of this.#sleepers) wake();
+    this.#sleepers.clear();
+  }
+
+  #next(): void {
+    while (!this.#stopped && this.#inFlight < this.#opts.maxInFlight && this.#queue.length > 0) {
+      const batch = this.#queue.shift()!;
+      this.#inFlight++;
+      void this.#deliver(batch).then((settled) => {
+        this.#inFlight--;
+        if (settled) this.#onSettled(batch);
+        this.#next();
+        if (this.pending === 0 || this.#stopped) for (const w of this.#idleWaiters.splice(0)) w();
+      });
+    }
+  }
+
+  /** Delivers a batch; true once every record is delivered or dead-lettered. */
+  async #deliver(batch: Batch<F>): Promise<boolean> {
+    return this.#send(batch.fragments);
+  }
+
+  async #send(fragments: readonly F[]): Promise<boolean> {
+    let pending = fragments;
+    for (let attempt = 1; ; attempt++) {
+      if (this.#stopped) return false;
+      const started = Date.now();
+      const outcome = await this.#attempt(pending);
+      if (this.#stopped && outcome.kind === 'retry') return false;
+      switch (outcome.kind) {
+        case 'delivered':
+          this.#succeeded(pending, started);
+          return true;
+        case 'reject':
+          this.#failed(outcome.reason, outcome.status);
+          return this.#deadLetterAll(pending, outcome.reason, outcome.status);
+        case 'split': {
+          this.#failed(outcome.reason, outcome.status);
+          if (pending.length === 1) return this.#deadLetterAll(pending, outcome.reason, outcome.status);
+          this.#observer.split(pending.length);
+          const half = Math.ceil(pending.length / 2);
+          // One half after the other: splitting never raises the number of requests in flight.
+          return (await this.#send(pending.slice(0, half))) && (await this.#send(pending.slice(half)));
+        }
+        case 'partial': {
+          this.#succeeded(pending, started);
+          if (outcome.reject.length > 0) {
+            const dropped = await this.#deadLetter.write(
+              outcome.reject.map((r) => ({ reason: r.reason, request: this.#requestText(pending[r.index]) })),
+              Date.now(),
+            );
+            this.#observer.deadLettered(outcome.reject.length, outcome.reject[0]!.reason, undefined, dropped);
+          }
+          if (outcome.retry.length === 0) return true;
+          pending = outcome.retry.map((i) => pending[i]!);
+          if (!(await this.#wait(attempt, outcome.retryAfterMs))) return false;
+          break;
+        }
+        case 'retry':
+          this.#failed(outcome.reason, outcome.status);
+          if (attempt >= this.#opts.retryLimit) {
+            return this.#deadLetterAll(pending, `retry limit reached: ${outcome.reason}`, outcome.status);
+          }
+          if (!(await this.#wait(attempt, outcome.retryAfterMs))) return false;
+          break;
+      }
+    }
+  }
+
+  async #attempt(fragments: readonly F[]): Promise<SendOutcome> {
+    const text = this.#encoder.body(fragments);
+    const headers: Record<string, string> = { ...this.#opts.headers(), 'content-type': this.#encoder.contentType };
+    let body: Buffer | string = text;
+    if (this.#opts.compression === 'gzip') {
+      // zlib's async API runs on the thread pool, off the event loop.
+      body = await gzipAsync(text, { level: this.#opts.gzipLevel });
+      headers['content-encoding'] = 'gzip';
+    }
+    const result = await this.#transport.post(body, headers);
+    if (result.kind === 'error') return { kind: 'retry', reason: `${result.code}: ${result.message}` };
+    return this.#encoder.read(result, fragments);
+  }
+
+  #succeeded(fragments: readonly F[], started: number): void {
+    const now = Date.now();
+    this.state.lastSuccessMs = now;
+    this.state.consecutiveFailures = 0;
+    this.state.failingSinceMs = undefined;
+    let bytes = 0;
+    for (const f of fragments) bytes += this.#encoder.size(f);
+    this.#observer.delivered(fragments.length, bytes, now - started);
+  }
+
+  #failed(reason: string, status: number | undefined): void {
+    const now = Date.now();
+    this.state.lastError = reason;
+    this.state.lastErrorMs = now;
+    this.state.consecutiveFailures++;
+    this.state.failingSinceMs ??= now;
+    this.#observer.attemptFailed(reason, status, this.state.consecutiveFailures);
+  }
+
+  async #deadLetterAll(fragments: readonly F[], reason: string, status: number | undefined): Promise<boolean> {
+    const dropped = await this.#deadLetter.write(
+      fragments.map((f) => ({ reason, status, request: this.#requestText(f) })),
+      Date.now(),
+    );
+    this.#observer.deadLettered(fragments.length, reason, status, dropped);
+    return true;
+  }
+
+  #requestText(fragment: F | undefined): string {
+    return fragment === undefined ? '' : this.#encoder.body([fragment]);
+  }
+
+  /** Sleeps before retry `attempt`; false when stopped meanwhile. */
+  async #wait(attempt: number, retryAfterMs: number | undefined): Promise<boolean> {
+    const delay = retryDelayMs(this.#opts.backoff, attempt, this.#random, retryAfterMs);
+    this.#observer.retryScheduled(delay);
+    this.state.retrying++;
+    const due = Date.now() + delay;
+    this.state.nextAttemptMs = Math.min(this.state.nextAttemptMs ?? Infinity, due);
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, delay);
+      this.#sleepers.add(wake);
+    });
+    this.state.retrying--;
+    if (this.state.retrying === 0) this.state.nextAttemptMs = undefined;
+    return !this.#stopped;
+  }
+}

@@ -1,0 +1,94 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { GlobSet } from './glob-set.js';
+
+const MAX_DEPTH = 16;
+
+/**
+ * Finds the files the globs match: filesystem events (chokidar) for low latency, and a
+ * full scan on every poll tick as the safety net, so a missed event delays a file, never
+ * loses it. Directories that do not exist yet are picked up when they appear.
+ */
+export class FileDiscovery {
+  readonly #globs: GlobSet;
+  readonly #onPath: (path: string) => void;
+  #watcher: FSWatcher | undefined;
+  readonly #watchedRoots = new Set<string>();
+  readonly #useEvents: boolean;
+
+  constructor(globs: GlobSet, useEvents: boolean, onPath: (path: string) => void) {
+    this.#globs = globs;
+    this.#useEvents = useEvents;
+    this.#onPath = onPath;
+  }
+
+  get watching(): boolean {
+    return !this.#useEvents || this.#watcher !== undefined;
+  }
+
+  /** Walks every root and returns the matching file paths (files or links to files). */
+  async scan(): Promise<string[]> {
+    const found: string[] = [];
+    for (const root of this.#globs.roots) {
+      const exists = await isDir(root.dir);
+      if (!exists) continue;
+      this.#watchRoot(root.dir);
+      await this.#walk(root.dir, root.recursive ? MAX_DEPTH : 0, found);
+    }
+    return found;
+  }
+
+  async #walk(dir: string, depth: number, found: string[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return; // vanished or unreadable: the next scan tries again
+    }
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (depth > 0) await this.#walk(path, depth - 1, found);
+      } else if ((e.isFile() || e.isSymbolicLink()) && this.#globs.matches(path)) {
+        found.push(path);
+      }
+    }
+  }
+
+  #watchRoot(dir: string): void {
+    if (!this.#useEvents || this.#watchedRoots.has(dir)) return;
+    this.#watchedRoots.add(dir);
+    if (!this.#watcher) {
+      this.#watcher = watch([], {
+        ignoreInitial: true,
+        atomic: false,
+        followSymlinks: true,
+        persistent: true,
+        depth: MAX_DEPTH,
+        ignored: (path, stats) => stats?.isFile() === true && !this.#globs.matches(path),
+      });
+      const onFile = (path: string) => {
+        if (this.#globs.matches(path)) this.#onPath(path);
+      };
+      this.#watcher.on('add', onFile).on('change', onFile).on('unlink', onFile);
+      // Watch errors (ENOSPC for inotify watches, EPERM) leave the poll scan in charge.
+      this.#watcher.on('error', () => {});
+    }
+    this.#watcher.add(dir);
+  }
+
+  async close(): Promise<void> {
+    const w = this.#watcher;
+    this.#watcher = undefined;
+    if (w) await w.close();
+  }
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
