@@ -5,14 +5,14 @@ import { CheckpointStore } from './checkpoint/checkpoint-store.js';
 import type { Config } from './config/config.js';
 import { redactUrl } from './config/load-config.js';
 import type { Metrics } from './health/metrics.js';
+import type { AckQueue } from './ack/ack-queue.js';
 import type { LogRecord, RecordContext } from './record/log-record.js';
-import { recordId } from './record/record-id.js';
+import { RecordAssembler } from './record/record-assembler.js';
 import { DeadLetterFile } from './ship/dead-letter.js';
+import { createEncoder } from './ship/encoders/create-encoder.js';
 import type { Encoder } from './ship/encoders/encoder.js';
-import { ndjsonEncoder } from './ship/encoders/ndjson.js';
 import { HttpTransport } from './ship/http-transport.js';
 import { Shipper, type CollectorState } from './ship/shipper.js';
-import type { FileTailer } from './tail/file-tailer.js';
 import { globSet } from './tail/glob-set.js';
 import { TailManager, type FileStatus } from './tail/tail-manager.js';
 
@@ -44,6 +44,7 @@ export class Pipeline {
   readonly #store: CheckpointStore;
   readonly #encoder: Encoder<unknown>;
   readonly #builder: BatchBuilder<unknown>;
+  readonly #assembler: RecordAssembler;
   #transport: HttpTransport | undefined;
   #shipper: Shipper<unknown> | undefined;
   #tail: TailManager | undefined;
@@ -67,8 +68,10 @@ export class Pipeline {
       host: config.metadata.host,
       kubernetes: config.metadata.kubernetes,
       fields: config.metadata.fields,
+      timestampField: '@timestamp',
     };
-    this.#encoder = ndjsonEncoder(ctx) as Encoder<unknown>;
+    this.#encoder = createEncoder(config, ctx);
+    this.#assembler = new RecordAssembler((record, queue, end) => this.#record(record, queue, end));
     this.#builder = new BatchBuilder(config.batch.maxBytes, config.batch.maxEvents);
     metrics.memoryLimit.set(config.memoryLimitBytes);
   }
@@ -144,7 +147,7 @@ export class Pipeline {
         rotateWaitMs: c.sources.rotateWaitMs,
         checkpointTtlMs: CHECKPOINT_TTL_MS,
       },
-      { line: (t, line, start, end, truncated, now) => this.#line(t, line, start, end, truncated, now) },
+      this.#assembler,
       this.#budget,
       {
         fileOpened: (path, offset, resumed) => tailLog.info({ path, offset, resumed }, 'file opened'),
@@ -174,24 +177,15 @@ export class Pipeline {
     );
   }
 
-  /** The hot path: one line → one encoded record in the open batch. */
-  #line(t: FileTailer, line: Buffer, start: number, end: number, truncated: boolean, now: number): void {
-    const record: LogRecord = {
-      message: line.toString('utf8'),
-      timeMs: now,
-      readTimeMs: now,
-      file: t.path,
-      offset: start,
-      id: recordId(t.key, start),
-      truncated,
-    };
+  /** The hot path: one record → one encoded fragment in the open batch. */
+  #record(record: LogRecord, queue: AckQueue, end: number): void {
     const fragment = this.#encoder.encode(record);
     const size = this.#encoder.size(fragment);
     if (this.#builder.wouldOverflow(size)) this.#seal();
-    this.#builder.add(fragment, size, t.ackQueue, end);
+    this.#builder.add(fragment, size, queue, end);
     this.#budget.reserve(size);
     this.#metrics.linesRead.inc();
-    if (truncated) this.#metrics.linesTruncated.inc();
+    if (record.truncated) this.#metrics.linesTruncated.inc();
     if (this.#builder.full) this.#seal();
     else if (this.#lingerTimer === undefined) {
       this.#lingerTimer = setTimeout(() => this.#seal(), this.#config.batch.lingerMs);
@@ -307,7 +301,10 @@ export class Pipeline {
     while (Date.now() < deadline && !abort.aborted) {
       await tail.pollNow();
       const quiet = Date.now() - tail.lastReadMs >= quietMs && tail.caughtUp;
-      if (tail.caughtUp) this.#seal();
+      if (tail.caughtUp) {
+        this.#assembler.flush();
+        this.#seal();
+      }
       if (quiet && this.#builder.count === 0 && shipper.pending === 0) break;
       await new Promise((r) => setTimeout(r, Math.min(100, quietMs)));
     }

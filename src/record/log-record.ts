@@ -30,6 +30,8 @@ export interface RecordContext {
   };
   /** Static fields from TAILSHIP_FIELDS. */
   readonly fields: ReadonlyArray<readonly [string, string]>;
+  /** Name of the record's time field (`@timestamp` by default). */
+  readonly timestampField: string;
 }
 
 /** The `kubernetes` object of a record, with only the keys that are known. */

@@ -14,13 +14,13 @@ export class RecordJson {
   #lastMs = NaN;
   #lastIso = '';
 
-  constructor(ctx: RecordContext, timestampField = '@timestamp') {
+  constructor(ctx: RecordContext) {
     const tail: Record<string, unknown> = { host: ctx.host };
     const k8s = kubernetesObject(ctx);
     if (k8s) tail['kubernetes'] = k8s;
     for (const [key, value] of ctx.fields) tail[key] = value;
     this.#tail = JSON.stringify(tail).slice(1, -1);
-    this.#timestampField = JSON.stringify(timestampField);
+    this.#timestampField = JSON.stringify(ctx.timestampField);
   }
 
   /** ISO-8601 for a millisecond time, cached because a chunk's lines share one read time. */
