@@ -76,7 +76,9 @@ if ! podman image exists "$BASE_IMAGE"; then
     || { tail -20 "$ROOT/debootstrap.log" >&2; fail "debootstrap"; }
   rm -rf "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/* \
     "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/*
-  tar -C "$rootfs" --numeric-owner -c . | podman import -q - "$BASE_IMAGE" >/dev/null
+  tar -C "$rootfs" --numeric-owner -c . | podman import -q \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["/bin/bash"]' - "$BASE_IMAGE" >/dev/null
   rm -rf "$rootfs"
 fi
 podman run --rm --network host "$BASE_IMAGE" true \
