@@ -1,0 +1,333 @@
+// The real Pod, run by podman: k8s/pod.yaml (with k8s/configmap.yaml and k8s/secret.yaml)
+// is played with `podman kube play` on tailship's real image, nginx serves requests, and
+// an in-test collector must receive exactly the lines nginx wrote, with Kubernetes
+// metadata; the probes answer; `podman pod stop` lets tailship drain and exit 0 after
+// shipping what nginx wrote while it stopped.
+//
+// Runs only with TAILSHIP_POD_TEST=1 (CI sets it after `bash test/pod/prepare.sh`, which
+// installs podman and builds the images). Then an unusable podman fails the test; it
+// never passes silently. Without the variable the file is skipped.
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments, stringify } from 'yaml';
+import { TestCollector } from '../helpers/collector.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+// Parsed YAML; k8s/ is schema-checked by test/k8s/manifests.test.ts.
+type Obj = any;
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = process.env['TAILSHIP_PODMAN_ROOT'] ?? '/var/tmp/tailship-podman';
+const TAILSHIP_IMAGE = 'localhost/tailship:test';
+const NGINX_IMAGE = 'localhost/nginx-bookworm:test';
+const REQUESTS = 50;
+const PODMAN_ENV = {
+  ...process.env,
+  CONTAINERS_CONF: join(ROOT, 'containers.conf'),
+  CONTAINERS_STORAGE_CONF: join(ROOT, 'storage.conf'),
+};
+
+interface Run {
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs podman with this test's storage and configuration, bounded in time. */
+function podman(args: string[], timeoutMs = 60_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    execFile('podman', args, { env: PODMAN_ENV, timeout: timeoutMs, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`podman ${args.join(' ')} failed: ${error.message}\n${stderr}`));
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+/** A port free on 127.0.0.1 now (the kernel's choice), never 8080. */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    if (port !== 8080 && port !== 0) return port;
+  }
+}
+
+/** One GET on a fresh connection (no keep-alive), with a timeout. */
+function get(port: number, path: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function readManifest(file: string): Obj[] {
+  return parseAllDocuments(readFileSync(join(REPO, 'k8s', file), 'utf8'))
+    .map((d) => d.toJS() as Obj)
+    .filter((o) => o !== null);
+}
+
+// fieldRef paths podman 4.3 cannot resolve (it has no namespaces, nodes or Pod IPs):
+// the test sets the value Kubernetes would give a hostNetwork Pod on this machine.
+const FIELD_VALUES: Record<string, string> = {
+  'metadata.namespace': 'default',
+  'spec.nodeName': hostname(),
+  'status.podIP': '127.0.0.1',
+};
+
+/**
+ * The test's copy of k8s/pod.yaml. The only changes: local image names (never pulled),
+ * the host network (no CNI here), free ports instead of 80/8686 (podman rejects port
+ * mappings on the host network, so `ports` go and probes name the number), and literal
+ * values for the Downward API fields podman lacks. Everything else is the file as is.
+ */
+function podForTest(pod: Obj, ports: { nginx: number; health: number }): Obj {
+  const copy = structuredClone(pod);
+  copy.spec.hostNetwork = true;
+  for (const c of copy.spec.containers as Obj[]) {
+    const named = new Map<string, number>((c.ports ?? []).map((p: Obj) => [p.name, p.containerPort]));
+    delete c.ports;
+    c.imagePullPolicy = 'Never';
+    if (c.name === 'nginx-container') {
+      c.image = NGINX_IMAGE;
+      c.env = [...(c.env ?? []), { name: 'NGINX_PORT', value: String(ports.nginx) }];
+    } else if (c.name === 'sidecar-container') {
+      c.image = TAILSHIP_IMAGE;
+      c.env = (c.env as Obj[]).map((e) => {
+        if (e.name === 'TAILSHIP_HEALTH_PORT') return { name: e.name, value: String(ports.health) };
+        const path = e.valueFrom?.fieldRef?.fieldPath as string | undefined;
+        if (path && FIELD_VALUES[path] !== undefined) return { name: e.name, value: FIELD_VALUES[path] };
+        return e;
+      });
+      const healthPort = named.get('health');
+      for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+        const httpGet = c[probe]?.httpGet;
+        if (!httpGet) continue;
+        const port = typeof httpGet.port === 'string' ? named.get(httpGet.port) : httpGet.port;
+        if (port !== healthPort) throw new Error(`k8s/pod.yaml: ${probe} is not on the health port`);
+        httpGet.port = ports.health;
+      }
+    } else {
+      throw new Error(`k8s/pod.yaml has a container the test does not know: ${c.name}`);
+    }
+  }
+  return copy;
+}
+
+async function podTest(): Promise<void> {
+  const started = Date.now();
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+
+  // podman must work: this test fails, never skips, once it has been asked for.
+  const info = await podman(['info', '--format', '{{.Host.OCIRuntime.Name}} {{.Store.GraphDriverName}}']).catch(
+    (error: Error) => {
+      throw new Error(`podman is not usable here (run \`bash test/pod/prepare.sh\` as root first): ${error.message}`);
+    },
+  );
+  t.comment(`podman: ${info.stdout.trim()}`);
+  for (const image of [TAILSHIP_IMAGE, NGINX_IMAGE]) {
+    await podman(['image', 'exists', image]).catch(() => {
+      throw new Error(`image ${image} is missing: run \`bash test/pod/prepare.sh\` first`);
+    });
+  }
+
+  const [pod] = readManifest('pod.yaml');
+  const [configMap] = readManifest('configmap.yaml');
+  const [secret] = readManifest('secret.yaml');
+  const podName: string = pod.metadata.name;
+  const graceSeconds: number = pod.spec.terminationGracePeriodSeconds;
+  const sidecarName = `${podName}-sidecar-container`;
+  const nginxName = `${podName}-nginx-container`;
+
+  const collector = new TestCollector();
+  const collectorUrl = await collector.start();
+  const ports = { nginx: await freePort(), health: await freePort() };
+  const testConfigMap = structuredClone(configMap);
+  testConfigMap.data.TAILSHIP_COLLECTOR_URL = collectorUrl;
+
+  const dir = mkdtempSync(join(tmpdir(), 'tailship-pod-'));
+  const playFile = join(dir, 'pod.yaml');
+  writeFileSync(playFile, [testConfigMap, secret, podForTest(pod, ports)].map((o) => stringify(o)).join('---\n'));
+
+  // Leftovers of an interrupted run (podman keeps emptyDirs as named volumes).
+  const cleanUp = async () => {
+    await podman(['kube', 'down', playFile], 60_000).catch(() => undefined);
+    await podman(['pod', 'rm', '-f', '-t', '0', podName]).catch(() => undefined);
+    await podman(['secret', 'rm', secret.metadata.name]).catch(() => undefined);
+    // podman names a Secret volume after the Secret.
+    const volumes = (pod.spec.volumes as Obj[]).map((v) => (v.secret?.secretName ?? v.name) as string);
+    await podman(['volume', 'rm', '-f', ...volumes]).catch(() => undefined);
+  };
+  const sidecarLogs = () => podman(['logs', sidecarName]).catch((e: Error) => ({ stdout: e.message, stderr: '' }));
+  t.teardown(async () => {
+    if (t.passing() === false) {
+      const logs = await sidecarLogs();
+      t.comment(`sidecar logs (last 40 lines):\n${(logs.stdout + logs.stderr).split('\n').slice(-40).join('\n')}`);
+    }
+    await cleanUp();
+    await collector.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await cleanUp();
+
+  await t.test('podman kube play k8s/pod.yaml', async (t) => {
+    await podman(['kube', 'play', playFile], 120_000);
+    t.comment(`played in ${elapsed()}`);
+    const state = await podman(['pod', 'inspect', podName, '--format', '{{.State}}']);
+    t.equal(state.stdout.trim(), 'Running', 'the Pod runs');
+    // What the securityContext asked for is what podman ran.
+    const inspect = JSON.parse((await podman(['inspect', sidecarName])).stdout)[0];
+    t.equal(inspect.Config.User, '10001:10001', 'the sidecar runs as 10001:10001');
+    t.equal(inspect.HostConfig.ReadonlyRootfs, true, 'with a read-only root filesystem');
+    t.equal(inspect.Config.StopSignal, 15, 'STOPSIGNAL SIGTERM');
+    const sidecar = pod.spec.containers.find((c: Obj) => c.name === 'sidecar-container');
+    t.strictSame(
+      inspect.Mounts.map((m: Obj) => [m.Destination, m.RW]).sort(),
+      sidecar.volumeMounts.map((m: Obj) => [m.mountPath, !m.readOnly]).sort(),
+      'every volume of the sidecar is mounted, read-only where asked (the Secret too)',
+    );
+  });
+
+  await t.test('the probes answer through the container', async (t) => {
+    const ready = await waitFor(
+      'tailship /readyz',
+      async () => {
+        const status = (await podman(['inspect', sidecarName, '--format', '{{.State.Status}}'])).stdout.trim();
+        if (status !== 'running') throw new Error(`sidecar is ${status}:\n${(await sidecarLogs()).stdout}`);
+        return (await get(ports.health, '/readyz').catch(() => undefined))?.status === 200;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    t.ok(ready, `/readyz 200 after ${elapsed()}`);
+    const sidecar = pod.spec.containers.find((c: Obj) => c.name === 'sidecar-container');
+    for (const probe of ['livenessProbe', 'readinessProbe']) {
+      const path: string = sidecar[probe].httpGet.path;
+      t.equal((await get(ports.health, path)).status, 200, `${probe}: ${path} answers 200`);
+    }
+    const metrics = await get(ports.health, '/metrics');
+    t.equal(metrics.status, 200, '/metrics answers');
+    t.match(metrics.body, /^# (HELP|TYPE) /m, '/metrics is Prometheus text');
+    const status = await get(ports.health, '/status');
+    t.equal(status.status, 200, '/status answers');
+    t.doesNotThrow(() => JSON.parse(status.body), '/status is JSON');
+    await waitFor('nginx', async () => (await get(ports.nginx, '/').catch(() => undefined))?.status === 200, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+  });
+
+  const accessRecords = () => collector.records.filter((r) => r['file'] === '/pod-data/access.log');
+
+  await t.test(`nginx serves ${REQUESTS} requests; the collector gets exactly those lines`, async (t) => {
+    const before = accessRecords().length; // the readiness GET on / above
+    for (let i = 0; i < REQUESTS; i++) {
+      const res = await get(ports.nginx, `/?request=${i}`);
+      if (res.status !== 200) t.fail(`request ${i}: HTTP ${res.status}`);
+    }
+    await waitFor(
+      `${before + REQUESTS} access lines at the collector`,
+      () => {
+        const ours = accessRecords().filter((r) => /[?&]request=\d+/.test(r['message']));
+        return ours.length >= REQUESTS;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const ours = accessRecords().filter((r) => /[?&]request=\d+/.test(r['message']));
+    t.equal(ours.length, REQUESTS, `exactly ${REQUESTS} access lines for the requests (shipped by ${elapsed()})`);
+    const seen = new Set(ours.map((r) => /[?&]request=(\d+)/.exec(r['message'])![1]));
+    t.equal(seen.size, REQUESTS, 'every request once');
+    t.equal(new Set(accessRecords().map((r) => r['id'])).size, accessRecords().length, 'ids are unique');
+    const offsets = accessRecords().map((r) => r['offset'] as number);
+    t.ok(offsets.every((o, i) => i === 0 || o > offsets[i - 1]!), 'offsets increase');
+    t.match(
+      ours[0],
+      {
+        message: /"GET \/\?request=\d+ HTTP\/1\.1" 200 /,
+        file: '/pod-data/access.log',
+        kubernetes: {
+          pod: podName,
+          namespace: FIELD_VALUES['metadata.namespace'],
+          node: FIELD_VALUES['spec.nodeName'],
+          pod_ip: FIELD_VALUES['status.podIP'],
+          container: 'nginx-container',
+        },
+      },
+      'records carry the line and the Kubernetes metadata (pod name through the Downward API)',
+    );
+    t.ok(
+      ours.every((r) => r['kubernetes']?.pod === podName && r['kubernetes']?.container === 'nginx-container'),
+      'every record has the metadata',
+    );
+  });
+
+  await t.test('podman pod stop: tailship drains what nginx writes while stopping, exits 0', async (t) => {
+    const accessBefore = accessRecords().length;
+    // Requests keep coming while the Pod stops; each one nginx answered is a line it
+    // wrote while stopping, and must reach the collector.
+    let answered = 0;
+    let stopping = true;
+    const traffic = (async () => {
+      for (let i = 0; stopping && i < 5_000; i++) {
+        const res = await get(ports.nginx, `/?stopping=${i}`, 2_000).catch(() => undefined);
+        if (!res) break; // nginx no longer accepts connections
+        if (res.status === 200) answered++;
+      }
+    })();
+    const stopStarted = Date.now();
+    // podman 4.3 ignores terminationGracePeriodSeconds: pass it as the stop timeout.
+    await podman(['pod', 'stop', '-t', String(graceSeconds), podName], (graceSeconds + 30) * 1000);
+    stopping = false;
+    await traffic;
+    const stopSeconds = (Date.now() - stopStarted) / 1000;
+    t.comment(`pod stop took ${stopSeconds.toFixed(1)}s; nginx answered ${answered} requests while stopping`);
+    t.ok(stopSeconds < graceSeconds, 'stopped within the grace period (not killed)');
+
+    const exit = (name: string) => podman(['inspect', name, '--format', '{{.State.ExitCode}} {{.State.OOMKilled}}']);
+    t.equal((await exit(sidecarName)).stdout.trim(), '0 false', 'the sidecar exited 0');
+    t.equal((await exit(nginxName)).stdout.trim(), '0 false', 'nginx exited 0');
+
+    const stoppingLines = accessRecords().filter((r) => /[?&]stopping=\d+/.test(r['message']));
+    t.equal(stoppingLines.length, answered, 'every request nginx answered while stopping was shipped');
+    t.equal(accessRecords().length, accessBefore + answered, 'and nothing else, no duplicates');
+    const errorLines = collector.records.filter((r) => r['file'] === '/pod-data/error.log').map((r) => r['message']);
+    t.ok(
+      errorLines.some((m: string) => /signal 3 \(SIGQUIT\) received|gracefully shutting down/.test(m)),
+      "nginx's shutdown notices in error.log were shipped",
+    );
+    const logs = await sidecarLogs();
+    t.match(logs.stdout + logs.stderr, /"msg":"draining"/, 'the sidecar logged its drain');
+  });
+
+  await t.test('podman kube down', async (t) => {
+    await podman(['kube', 'down', playFile], 60_000);
+    const left = await podman(['pod', 'exists', podName]).then(
+      () => true,
+      () => false,
+    );
+    t.notOk(left, 'the Pod is gone');
+    t.comment(`Pod test took ${elapsed()}`);
+  });
+}
+
+if (process.env['TAILSHIP_POD_TEST'] !== '1') {
+  t.plan(0, 'Pod end-to-end test: set TAILSHIP_POD_TEST=1 after `bash test/pod/prepare.sh` (CI does both)');
+} else {
+  await podTest();
+}
