@@ -11,7 +11,7 @@ import { RecordAssembler } from './record/record-assembler.js';
 import { DeadLetterFile } from './ship/dead-letter.js';
 import { createEncoder } from './ship/encoders/create-encoder.js';
 import type { Encoder } from './ship/encoders/encoder.js';
-import { HttpTransport } from './ship/http-transport.js';
+import { CollectorClient } from './ship/collector-client.js';
 import { Shipper, type CollectorState } from './ship/shipper.js';
 import { globSet } from './tail/glob-set.js';
 import { TailManager, type FileStatus } from './tail/tail-manager.js';
@@ -19,7 +19,6 @@ import { TailManager, type FileStatus } from './tail/tail-manager.js';
 const CHECKPOINT_TTL_MS = 24 * 3_600_000;
 /** With data waiting and no retry scheduled, this long without progress means wedged. */
 const WEDGED_AFTER_MS = 5 * 60_000;
-const VERSION_UA = 'tailship';
 
 export interface PipelineStatus {
   readonly started: boolean;
@@ -45,7 +44,7 @@ export class Pipeline {
   readonly #encoder: Encoder<unknown>;
   readonly #builder: BatchBuilder<unknown>;
   readonly #assembler: RecordAssembler;
-  #transport: HttpTransport | undefined;
+  #collector: CollectorClient | undefined;
   #shipper: Shipper<unknown> | undefined;
   #tail: TailManager | undefined;
   #lingerTimer: NodeJS.Timeout | undefined;
@@ -70,7 +69,7 @@ export class Pipeline {
       fields: config.metadata.fields,
       timestampField: '@timestamp',
     };
-    this.#encoder = createEncoder(config, ctx);
+    this.#encoder = createEncoder(config, ctx, version);
     this.#assembler = new RecordAssembler((record, queue, end) => this.#record(record, queue, end));
     this.#builder = new BatchBuilder(config.batch.maxBytes, config.batch.maxEvents);
     metrics.memoryLimit.set(config.memoryLimitBytes);
@@ -82,23 +81,20 @@ export class Pipeline {
     const checkpoints = await this.#store.load();
     this.#log.info({ stateDir: c.state.dir, files: checkpoints.length }, 'checkpoints loaded');
 
-    const url = new URL(c.delivery.url.href);
-    this.#transport = new HttpTransport(url, {
-      timeoutMs: c.delivery.requestTimeoutMs,
-      connections: c.delivery.maxInFlight,
-    });
+    const collector = new CollectorClient(c, this.#encoder, this.#version, this.#log.child({ component: 'collector' }));
+    this.#collector = collector;
     const shipLog = this.#log.child({ component: 'shipper' });
     const m = this.#metrics;
     this.#shipper = new Shipper(
       this.#encoder,
-      this.#transport,
+      collector.transport,
       {
         maxInFlight: c.delivery.maxInFlight,
         backoff: { initialMs: c.delivery.retryInitialMs, maxMs: c.delivery.retryMaxMs },
         retryLimit: c.delivery.retryLimit,
-        compression: 'gzip',
-        gzipLevel: 1,
-        headers: () => ({ 'user-agent': `${VERSION_UA}/${this.#version}` }),
+        compression: c.sink.compression,
+        gzipLevel: c.sink.compressionLevel,
+        headers: () => collector.headers(),
       },
       new DeadLetterFile(c.state.dir, c.delivery.deadLetterMaxBytes),
       {
@@ -118,9 +114,14 @@ export class Pipeline {
           m.sendFailures.inc({ reason: status === undefined ? reason.split(':')[0]! : String(status) });
           m.collectorUp.set(0);
           m.consecutiveFailures.set(consecutive);
+          collector.attemptFailed(status);
           this.#reportOutage(shipLog, reason, status);
         },
         retryScheduled: () => m.retries.inc(),
+        collectorDropped: (records, reason) => {
+          m.collectorDropped.inc(records);
+          shipLog.warn({ records, reason: reason.slice(0, 300) }, 'collector accepted the request but dropped records');
+        },
         split: (records) => {
           m.splits.inc();
           shipLog.debug({ records }, 'collector refused the body size (413); splitting the batch');
@@ -172,7 +173,7 @@ export class Pipeline {
     this.#scheduleCheckpoint();
     this.#started = true;
     this.#log.info(
-      { include: c.sources.include, collector: redactUrl(c.delivery.url), files: this.#tail.openFiles },
+      { include: c.sources.include, collector: redactUrl(collector.url), sink: c.sink.kind, files: this.#tail.openFiles },
       'tailship started',
     );
   }
@@ -321,6 +322,7 @@ export class Pipeline {
     this.#shipper?.stop();
     await this.checkpoint();
     await this.#tail?.close();
-    await this.#transport?.destroy();
+    this.#collector?.close();
+    await this.#collector?.transport.destroy();
   }
 }

@@ -30,6 +30,11 @@ export interface Config {
     readonly deadLetterMaxBytes: number;
   };
   readonly memoryLimitBytes: number;
+  /** The collector's protocol and request options (TAILSHIP_SINK, TAILSHIP_COMPRESSION, …). */
+  readonly sink: SinkConfig;
+  /** Secrets: masked by `describeConfig` (key names hold token/password). */
+  readonly auth: AuthConfig;
+  readonly tls: TlsConfig;
   readonly drain: {
     readonly quietMs: number;
     readonly timeoutMs: number;
@@ -50,4 +55,41 @@ export interface Config {
       readonly container?: string | undefined;
     };
   };
+}
+
+export type SinkKind = 'ndjson' | 'json' | 'loki' | 'elasticsearch' | 'otlp' | 'splunk_hec';
+
+export interface SinkConfig {
+  readonly kind: SinkKind;
+  readonly compression: 'gzip' | 'none';
+  readonly compressionLevel: number;
+  /** TAILSHIP_HEADERS; the value's key name makes `describeConfig` mask it. */
+  readonly headers: ReadonlyArray<{ readonly name: string; readonly secretValue: string }>;
+  /** Sent as X-Scope-OrgID (Loki and the other Grafana-stack gateways). */
+  readonly tenantId: string | undefined;
+  readonly loki: {
+    readonly labels: ReadonlyArray<readonly [string, string]>;
+    readonly structuredMetadata: ReadonlyArray<readonly [string, string]>;
+    readonly line: 'message' | 'json';
+  };
+  /** undefined: the URL names the index (`/<index>/_bulk`). */
+  readonly elasticsearch: { readonly index: string | undefined };
+  readonly splunk: { readonly sourcetype: string | undefined; readonly index: string | undefined };
+}
+
+export interface AuthConfig {
+  readonly bearerToken: string | undefined;
+  /** Re-read when the file changes (a rotated Kubernetes Secret). */
+  readonly bearerTokenFile: string | undefined;
+  readonly basicUser: string | undefined;
+  readonly basicPassword: string | undefined;
+  readonly basicPasswordFile: string | undefined;
+}
+
+export interface TlsConfig {
+  readonly caFile: string | undefined;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+  readonly serverName: string | undefined;
+  readonly insecureSkipVerify: boolean;
 }

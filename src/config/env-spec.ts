@@ -106,6 +106,32 @@ export const envSchema = z.object({
   TAILSHIP_RETRY_LIMIT: retryLimit.prefault('unlimited'),
   TAILSHIP_DEAD_LETTER_MAX_BYTES: size(1024).prefault('64MiB'),
   TAILSHIP_MEMORY_LIMIT: size(1024 * 1024).prefault('64MiB'),
+  // Collector protocol, request options, auth and TLS (checked further in sink-config.ts)
+  TAILSHIP_SINK: oneOf(['ndjson', 'json', 'loki', 'elasticsearch', 'opensearch', 'otlp', 'splunk_hec'] as const).prefault(
+    'ndjson',
+  ),
+  TAILSHIP_COMPRESSION: oneOf(['gzip', 'none'] as const).prefault('gzip'),
+  TAILSHIP_COMPRESSION_LEVEL: integer(1, 9).prefault('1'),
+  TAILSHIP_HEADERS: pairs.optional(),
+  TAILSHIP_TENANT_ID: text.optional(),
+  TAILSHIP_AUTH_BEARER_TOKEN: text.optional(),
+  TAILSHIP_AUTH_BEARER_TOKEN_FILE: text.optional(),
+  TAILSHIP_AUTH_BASIC_USER: text.optional(),
+  TAILSHIP_AUTH_BASIC_PASSWORD: z.string().optional(),
+  TAILSHIP_AUTH_BASIC_PASSWORD_FILE: text.optional(),
+  TAILSHIP_TLS_CA_FILE: text.optional(),
+  TAILSHIP_TLS_CERT_FILE: text.optional(),
+  TAILSHIP_TLS_KEY_FILE: text.optional(),
+  TAILSHIP_TLS_SERVER_NAME: text.optional(),
+  TAILSHIP_TLS_INSECURE_SKIP_VERIFY: boolean.prefault('false'),
+  TAILSHIP_LOKI_LABELS: pairs.prefault(
+    'job=tailship,namespace=$kubernetes.namespace,pod=$kubernetes.pod,container=$kubernetes.container,filename=$file',
+  ),
+  TAILSHIP_LOKI_STRUCTURED_METADATA: pairs.optional(),
+  TAILSHIP_LOKI_LINE: oneOf(['message', 'json'] as const).prefault('message'),
+  TAILSHIP_ES_INDEX: text.optional(),
+  TAILSHIP_SPLUNK_SOURCETYPE: text.optional(),
+  TAILSHIP_SPLUNK_INDEX: text.optional(),
   // Lifecycle
   TAILSHIP_DRAIN_QUIET: duration().prefault('2s'),
   TAILSHIP_DRAIN_TIMEOUT: duration().prefault('25s'),
@@ -130,4 +156,8 @@ export type Env = z.infer<typeof envSchema>;
 export const KNOWN_ENV_NAMES: ReadonlySet<string> = new Set(Object.keys(envSchema.shape));
 
 /** Variables whose values are secrets: masked wherever configuration is shown. */
-export const SECRET_ENV_NAMES: ReadonlySet<string> = new Set<string>([]);
+export const SECRET_ENV_NAMES: ReadonlySet<string> = new Set<string>([
+  'TAILSHIP_AUTH_BEARER_TOKEN',
+  'TAILSHIP_AUTH_BASIC_PASSWORD',
+  'TAILSHIP_HEADERS',
+]);

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Config } from './config.js';
 import { envSchema, KNOWN_ENV_NAMES, SECRET_ENV_NAMES, type Env } from './env-spec.js';
 import { nearestName } from './nearest-name.js';
+import { sinkSections } from './sink-config.js';
 import { TailshipError } from '../errors.js';
 
 /** Exit code for a configuration error (sysexits EX_CONFIG). */
@@ -89,6 +90,8 @@ function toConfig(e: Env, env: NodeJS.ProcessEnv): Config {
       'TAILSHIP_MEMORY_LIMIT',
     );
   }
+  const collector = sinkSections(e, e.TAILSHIP_COLLECTOR_URL);
+  if ('message' in collector) throw new ConfigError(`${collector.variable} is invalid: ${collector.message}`, collector.variable);
   const config: Config = {
     sources: {
       include: e.TAILSHIP_INCLUDE,
@@ -116,6 +119,7 @@ function toConfig(e: Env, env: NodeJS.ProcessEnv): Config {
       deadLetterMaxBytes: e.TAILSHIP_DEAD_LETTER_MAX_BYTES,
     },
     memoryLimitBytes: e.TAILSHIP_MEMORY_LIMIT,
+    ...collector,
     drain: { quietMs: e.TAILSHIP_DRAIN_QUIET, timeoutMs: e.TAILSHIP_DRAIN_TIMEOUT },
     health: { host: e.TAILSHIP_HEALTH_HOST, port: e.TAILSHIP_HEALTH_PORT },
     logLevel: e.TAILSHIP_LOG_LEVEL,

@@ -22,6 +22,10 @@ export function createMetrics() {
     bytesSent: counter('bytes_sent_total', 'Uncompressed body bytes the collector accepted.'),
     sendFailures: counter('send_failures_total', 'Failed delivery attempts, by HTTP status or error class.', ['reason']),
     retries: counter('retries_total', 'Delivery retries scheduled.'),
+    collectorDropped: counter(
+      'collector_dropped_records_total',
+      'Records in accepted requests that the collector says it discarded (OTLP partial success); not retried.',
+    ),
     splits: counter('batch_splits_total', 'Batches split in halves after a 413.'),
     deadLettered: counter('dead_letter_records_total', 'Records written to the dead-letter file.'),
     deadLetterDropped: counter('dead_letter_dropped_total', 'Dead-letter records dropped to keep the file within its cap.'),

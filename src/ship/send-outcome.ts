@@ -1,7 +1,11 @@
 // The result of one delivery attempt, as a value: expected failures are not exceptions.
 
 export type SendOutcome =
-  | { readonly kind: 'delivered' }
+  /**
+   * Accepted. `dropped`: the collector said it discarded some records for good and must
+   * not be sent them again (OTLP partial success): counted and logged, not retried.
+   */
+  | { readonly kind: 'delivered'; readonly dropped?: { readonly records: number; readonly reason: string } }
   /** Transient: try the same records again after a backoff (or `retryAfterMs`). */
   | { readonly kind: 'retry'; readonly reason: string; readonly status?: number; readonly retryAfterMs?: number }
   /** The collector refused the body for its size: send the records in halves. */

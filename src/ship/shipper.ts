@@ -30,6 +30,8 @@ export interface ShipObserver {
   delivered(records: number, bytes: number, durationMs: number): void;
   attemptFailed(reason: string, status: number | undefined, consecutiveFailures: number): void;
   retryScheduled(delayMs: number): void;
+  /** The collector accepted a request but says it discarded `records` of it (not retried). */
+  collectorDropped?(records: number, reason: string): void;
   split(records: number): void;
   deadLettered(records: number, reason: string, status: number | undefined, dropped: number): void;
 }
@@ -146,6 +148,7 @@ export class Shipper<F> {
       switch (outcome.kind) {
         case 'delivered':
           this.#succeeded(pending, started);
+          if (outcome.dropped) this.#observer.collectorDropped?.(outcome.dropped.records, outcome.dropped.reason);
           return true;
         case 'reject':
           this.#failed(outcome.reason, outcome.status);

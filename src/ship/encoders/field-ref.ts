@@ -1,0 +1,89 @@
+import type { LogRecord, RecordContext } from '../../record/log-record.js';
+
+/**
+ * A value taken from a record, written `$name` in settings like TAILSHIP_LOKI_LABELS
+ * (`namespace=$kubernetes.namespace`). Resolved once against the process context where
+ * it can be, so the per-line cost is only for what really varies per line.
+ */
+export type FieldRef =
+  /** Known for the whole process (a literal, host, Kubernetes metadata, TAILSHIP_FIELDS). */
+  | { readonly kind: 'constant'; readonly value: string | undefined }
+  /** The path of the line's file: changes per file, not per line. */
+  | { readonly kind: 'file' }
+  | { readonly kind: 'offset' }
+  | { readonly kind: 'id' }
+  /** A field a parser extracted (`status`, `method`, or a dotted path into a nested one). */
+  | { readonly kind: 'field'; readonly name: string; readonly path: readonly string[] };
+
+/** The syntax of a reference: `$` then a name with dots (`$kubernetes.pod`, `$status`). */
+export const FIELD_REF_RE = /^\$[A-Za-z_@][\w.@-]*$/;
+
+/** Parses one template value: `$name` is a reference, `$$text` the literal `$text`, else a literal. */
+export function parseFieldRef(template: string, ctx: RecordContext): FieldRef {
+  if (template.startsWith('$$')) return { kind: 'constant', value: template.slice(1) };
+  if (!template.startsWith('$')) return { kind: 'constant', value: template };
+  const name = template.slice(1);
+  const k = ctx.kubernetes;
+  switch (name) {
+    case 'file':
+      return { kind: 'file' };
+    case 'offset':
+      return { kind: 'offset' };
+    case 'id':
+      return { kind: 'id' };
+    case 'host':
+      return { kind: 'constant', value: ctx.host };
+    case 'kubernetes.pod':
+      return { kind: 'constant', value: k.pod };
+    case 'kubernetes.namespace':
+      return { kind: 'constant', value: k.namespace };
+    case 'kubernetes.node':
+      return { kind: 'constant', value: k.node };
+    case 'kubernetes.container':
+      return { kind: 'constant', value: k.container };
+    case 'kubernetes.pod_ip':
+      return { kind: 'constant', value: k.podIp };
+  }
+  const field = ctx.fields.find(([key]) => key === name);
+  if (field) return { kind: 'constant', value: field[1] };
+  return { kind: 'field', name, path: name.split('.') };
+}
+
+/** The value of a reference for one record, as text; undefined when absent or empty. */
+export function resolveFieldRef(ref: FieldRef, r: LogRecord): string | undefined {
+  switch (ref.kind) {
+    case 'constant':
+      return ref.value || undefined;
+    case 'file':
+      return r.file;
+    case 'offset':
+      return String(r.offset);
+    case 'id':
+      return r.id;
+    case 'field':
+      return fieldText(lookupField(r.fields, ref));
+  }
+}
+
+/** A parsed field by name: a flat key first (`user.agent` as one key), then a dotted path. */
+export function lookupField(
+  fields: Readonly<Record<string, unknown>> | undefined,
+  ref: { readonly name: string; readonly path: readonly string[] },
+): unknown {
+  if (fields === undefined) return undefined;
+  if (Object.hasOwn(fields, ref.name)) return fields[ref.name];
+  if (ref.path.length < 2) return undefined;
+  let v: unknown = fields;
+  for (const key of ref.path) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, key)) return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+function fieldText(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v);
+}

@@ -1,0 +1,114 @@
+import type { LogRecord, RecordContext } from '../../record/log-record.js';
+import { classifyStatus } from '../send-outcome.js';
+import type { CollectorResponse, Encoder } from './encoder.js';
+import { parseFieldRef, resolveFieldRef, type FieldRef } from './field-ref.js';
+import { RecordJson } from './record-json.js';
+import { compareDecimalText, lineNanosText } from './time-text.js';
+
+export interface LokiOptions {
+  /** Stream labels: name → template (`literal` or `$field`). */
+  readonly labels: ReadonlyArray<readonly [string, string]>;
+  /** Structured metadata per entry (Loki 3): name → template. Empty: none sent. */
+  readonly structuredMetadata: ReadonlyArray<readonly [string, string]>;
+  /** The entry's line: the raw line, or the whole record as JSON. */
+  readonly line: 'message' | 'json';
+}
+
+/** Loki's label names (Prometheus's): `[a-zA-Z_][a-zA-Z0-9_]*`, and `__` is reserved. */
+export function isValidLokiLabelName(name: string): boolean {
+  return /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) && !name.startsWith('__');
+}
+
+/** A stream label set that resolved to nothing still needs one pair (Loki refuses an empty one). */
+const FALLBACK_STREAM = '{"job":"tailship"}';
+const MAX_CACHED_FILES = 1024;
+
+/** One encoded entry: its stream's label set (JSON text), its time, and `["ns","line"(,{meta})]`. */
+export interface LokiEntry {
+  readonly stream: string;
+  readonly ns: string;
+  readonly text: string;
+}
+
+/**
+ * The Loki push API, JSON form: `POST /loki/api/v1/push`,
+ * `{"streams":[{"stream":{labels},"values":[["<ns>","<line>"],…]}]}`. Entries are grouped
+ * by label set and sorted by time within each stream when the body is built.
+ */
+export function lokiEncoder(ctx: RecordContext, opts: LokiOptions): Encoder<LokiEntry> {
+  const labels = [...opts.labels]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, template]) => ({ nameJson: JSON.stringify(name), ref: parseFieldRef(template, ctx) }));
+  const meta = opts.structuredMetadata.map(([name, template]) => ({
+    nameJson: JSON.stringify(name),
+    ref: parseFieldRef(template, ctx),
+  }));
+  const perRecord = labels.some((l) => l.ref.kind !== 'constant' && l.ref.kind !== 'file');
+  const json = opts.line === 'json' ? new RecordJson(ctx) : undefined;
+  const byFile = new Map<string, string>();
+
+  const streamOf = (r: LogRecord): string => {
+    if (perRecord) return labelSet(labels, r);
+    let key = byFile.get(r.file);
+    if (key === undefined) {
+      if (byFile.size >= MAX_CACHED_FILES) byFile.clear();
+      key = labelSet(labels, r);
+      byFile.set(r.file, key);
+    }
+    return key;
+  };
+
+  return {
+    defaultPath: '/loki/api/v1/push',
+    contentType: 'application/json',
+    encode(r: LogRecord): LokiEntry {
+      const ns = lineNanosText(r.timeMs, r.offset);
+      const line = json ? json.object(r) : r.message;
+      const metaText = meta.length > 0 ? metadataObject(meta, r) : '';
+      return { stream: streamOf(r), ns, text: `["${ns}",${JSON.stringify(line)}${metaText}]` };
+    },
+    // The entry, its comma, and a share of the stream's framing.
+    size: (e) => Buffer.byteLength(e.text) + 1,
+    body(entries: readonly LokiEntry[]): string {
+      const streams = new Map<string, LokiEntry[]>();
+      for (const e of entries) {
+        const list = streams.get(e.stream);
+        if (list) list.push(e);
+        else streams.set(e.stream, [e]);
+      }
+      const parts: string[] = [];
+      for (const [stream, list] of streams) {
+        // Stable, and linear when already in order (the usual case: one file, read in order).
+        list.sort((a, b) => compareDecimalText(a.ns, b.ns));
+        let values = '';
+        for (let i = 0; i < list.length; i++) values += i === 0 ? list[i]!.text : `,${list[i]!.text}`;
+        parts.push(`{"stream":${stream},"values":[${values}]}`);
+      }
+      return `{"streams":[${parts.join(',')}]}`;
+    },
+    // Loki: 204 on success; 429 (rate or stream limits) and 5xx retried; 400 (entry too far
+    // behind, out of order, line too long, bad labels) is permanent and dead-lettered with
+    // Loki's message. A 400 can mean Loki stored the other entries of the push.
+    read: (res: CollectorResponse) => classifyStatus(res.status, res.body, res.retryAfterMs),
+  };
+}
+
+function labelSet(labels: ReadonlyArray<{ nameJson: string; ref: FieldRef }>, r: LogRecord): string {
+  let s = '';
+  for (const { nameJson, ref } of labels) {
+    const value = resolveFieldRef(ref, r);
+    if (value === undefined) continue;
+    s += `${s ? ',' : ''}${nameJson}:${JSON.stringify(value)}`;
+  }
+  return s ? `{${s}}` : FALLBACK_STREAM;
+}
+
+function metadataObject(meta: ReadonlyArray<{ nameJson: string; ref: FieldRef }>, r: LogRecord): string {
+  let s = '';
+  for (const { nameJson, ref } of meta) {
+    const value = resolveFieldRef(ref, r);
+    if (value === undefined) continue;
+    s += `${s ? ',' : ''}${nameJson}:${JSON.stringify(value)}`;
+  }
+  return s ? `,{${s}}` : '';
+}

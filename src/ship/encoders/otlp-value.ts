@@ -1,0 +1,46 @@
+// OTLP/JSON values (the proto3 JSON mapping with OTLP's rules): 64-bit integers are
+// decimal strings, keys are lowerCamelCase, enums are numbers.
+
+/** A JS value as an OTLP `AnyValue` (JSON text), or undefined for null/undefined. */
+export function anyValueJson(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return `{"stringValue":${JSON.stringify(v)}}`;
+    case 'boolean':
+      return v ? '{"boolValue":true}' : '{"boolValue":false}';
+    case 'number':
+      if (Number.isSafeInteger(v)) return `{"intValue":"${v}"}`;
+      // proto3 JSON spells the non-finite doubles as strings.
+      if (Number.isNaN(v)) return '{"doubleValue":"NaN"}';
+      if (!Number.isFinite(v)) return `{"doubleValue":"${v > 0 ? 'Infinity' : '-Infinity'}"}`;
+      return `{"doubleValue":${JSON.stringify(v)}}`;
+    case 'bigint':
+      return `{"intValue":"${v}"}`;
+    case 'object': {
+      if (v === null) return undefined;
+      if (Array.isArray(v)) {
+        const values = v.map((x) => anyValueJson(x) ?? '{}');
+        return `{"arrayValue":{"values":[${values.join(',')}]}}`;
+      }
+      return `{"kvlistValue":{"values":[${keyValuesJson(v as Record<string, unknown>)}]}}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `{"key":…,"value":…}` items (comma-joined, no brackets) for an object's defined entries. */
+export function keyValuesJson(obj: Readonly<Record<string, unknown>>): string {
+  let s = '';
+  for (const key of Object.keys(obj)) {
+    const value = anyValueJson(obj[key]);
+    if (value === undefined) continue;
+    s += `${s ? ',' : ''}{"key":${JSON.stringify(key)},"value":${value}}`;
+  }
+  return s;
+}
+
+/** One `KeyValue` with a string value. */
+export function stringAttributeJson(key: string, value: string): string {
+  return `{"key":${JSON.stringify(key)},"value":{"stringValue":${JSON.stringify(value)}}}`;
+}

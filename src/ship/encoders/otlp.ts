@@ -1,0 +1,137 @@
+import { basename } from 'node:path';
+import type { LogRecord, RecordContext } from '../../record/log-record.js';
+import { classifyStatus, firstKiB, type SendOutcome } from '../send-outcome.js';
+import type { CollectorResponse, Encoder } from './encoder.js';
+import { anyValueJson, stringAttributeJson } from './otlp-value.js';
+import { severityOf } from './severity.js';
+import { nanosText } from './time-text.js';
+
+export interface OtlpOptions {
+  /** tailship's version, for the instrumentation scope. */
+  readonly version: string;
+}
+
+const HEX32 = /^[0-9a-f]{32}$/i;
+const HEX16 = /^[0-9a-f]{16}$/i;
+const OTLP_RETRY = new Set([429, 502, 503, 504]);
+
+/**
+ * The resource attributes (semantic-convention names) for this process's records. All
+ * lines come from one container in one Pod, so one resource describes them all.
+ * `service.name`: a `service.name` in TAILSHIP_FIELDS, else the source container's name.
+ */
+export function otlpResourceAttributes(ctx: RecordContext): Array<[string, string]> {
+  const k = ctx.kubernetes;
+  const fromFields = ctx.fields.find(([key]) => key === 'service.name')?.[1];
+  const out: Array<[string, string]> = [['service.name', fromFields || k.container || 'tailship']];
+  out.push(['host.name', ctx.host]);
+  if (k.pod) out.push(['k8s.pod.name', k.pod]);
+  if (k.namespace) out.push(['k8s.namespace.name', k.namespace]);
+  if (k.node) out.push(['k8s.node.name', k.node]);
+  if (k.container) out.push(['k8s.container.name', k.container]);
+  if (k.podIp) out.push(['k8s.pod.ip', k.podIp]);
+  for (const [key, value] of ctx.fields) if (key !== 'service.name') out.push([key, value]);
+  return out;
+}
+
+/**
+ * OTLP/HTTP with the JSON encoding: `POST /v1/logs`, an ExportLogsServiceRequest
+ * `{"resourceLogs":[{"resource":…,"scopeLogs":[{"scope":…,"logRecords":[…]}]}]}`.
+ * Times are nanosecond decimal strings, `severityNumber` an integer, ids hex.
+ */
+export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<string> {
+  const resource = otlpResourceAttributes(ctx)
+    .map(([key, value]) => stringAttributeJson(key, value))
+    .join(',');
+  const head =
+    `{"resourceLogs":[{"resource":{"attributes":[${resource}]},"scopeLogs":[{"scope":` +
+    `{"name":"tailship","version":${JSON.stringify(opts.version)}},"logRecords":[`;
+  const tail = ']}]}]}';
+  let lastFile = '';
+  let lastFileAttrs = '';
+  let lastMs = NaN;
+  let lastNanos = '';
+
+  return {
+    defaultPath: '/v1/logs',
+    contentType: 'application/json',
+    encode(r: LogRecord): string {
+      if (r.file !== lastFile) {
+        lastFile = r.file;
+        lastFileAttrs = `${stringAttributeJson('log.file.path', r.file)},${stringAttributeJson('log.file.name', basename(r.file))}`;
+      }
+      if (r.readTimeMs !== lastMs) {
+        lastMs = r.readTimeMs;
+        lastNanos = nanosText(r.readTimeMs);
+      }
+      const time = r.timeMs === r.readTimeMs ? lastNanos : nanosText(r.timeMs);
+      let s = `{"timeUnixNano":"${time}","observedTimeUnixNano":"${lastNanos}"`;
+      const fields = r.fields;
+      const severity = severityOf(fields);
+      if (severity) s += `,"severityNumber":${severity.number},"severityText":${JSON.stringify(severity.text)}`;
+      s += `,"body":{"stringValue":${JSON.stringify(r.message)}},"attributes":[${lastFileAttrs}`;
+      s += `,{"key":"log.record.uid","value":{"stringValue":"${r.id}"}}`;
+      if (r.truncated) s += ',{"key":"tailship.truncated","value":{"boolValue":true}}';
+      let ids = '';
+      if (fields !== undefined) {
+        for (const key of Object.keys(fields)) {
+          const v = fields[key];
+          const value = anyValueJson(v);
+          if (value !== undefined) s += `,{"key":${JSON.stringify(key)},"value":${value}}`;
+          if (key === 'trace_id' && typeof v === 'string' && HEX32.test(v)) ids += `,"traceId":"${v.toLowerCase()}"`;
+          else if (key === 'span_id' && typeof v === 'string' && HEX16.test(v)) ids += `,"spanId":"${v.toLowerCase()}"`;
+        }
+      }
+      return `${s}]${ids}}`;
+    },
+    size: (f) => Buffer.byteLength(f) + 1,
+    body: (fragments) => `${head}${fragments.join(',')}${tail}`,
+    read: readOtlpResponse,
+  };
+}
+
+/**
+ * OTLP/HTTP responses: 200 is success, and a `partialSuccess` with rejected records
+ * means the collector dropped those for good (the spec forbids retrying): delivered,
+ * with the count reported. 429/502/503/504 retried, honouring Retry-After; 400 (bad
+ * data) dead-lettered; 413 splits the batch; the rest as for any collector.
+ */
+export function readOtlpResponse(res: CollectorResponse): SendOutcome {
+  if (res.status >= 200 && res.status < 300) {
+    const partial = partialSuccess(res.body);
+    return partial ? { kind: 'delivered', dropped: partial } : { kind: 'delivered' };
+  }
+  const reason = `HTTP ${res.status}${res.body ? `: ${statusMessage(res.body)}` : ''}`;
+  if (OTLP_RETRY.has(res.status)) {
+    return res.retryAfterMs === undefined
+      ? { kind: 'retry', reason, status: res.status }
+      : { kind: 'retry', reason, status: res.status, retryAfterMs: res.retryAfterMs };
+  }
+  if (res.status === 400) return { kind: 'reject', reason, status: 400 };
+  return classifyStatus(res.status, res.body, res.retryAfterMs);
+}
+
+function partialSuccess(body: string): { records: number; reason: string } | undefined {
+  if (!body.includes('partialSuccess')) return undefined;
+  try {
+    const parsed = JSON.parse(body) as {
+      partialSuccess?: { rejectedLogRecords?: string | number; errorMessage?: string };
+    };
+    const rejected = Number(parsed.partialSuccess?.rejectedLogRecords ?? 0);
+    if (!(rejected > 0)) return undefined;
+    return { records: rejected, reason: parsed.partialSuccess?.errorMessage || 'rejected by the collector' };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `message` of a google.rpc.Status body, else the body's first KiB. */
+function statusMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown };
+    if (typeof parsed.message === 'string' && parsed.message) return parsed.message;
+  } catch {
+    // not JSON: use the text
+  }
+  return firstKiB(body);
+}

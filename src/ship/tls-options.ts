@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { createSecureContext, rootCertificates, type ConnectionOptions } from 'node:tls';
+import type { TlsConfig } from '../config/config.js';
+import { TailshipError } from '../errors.js';
+
+/**
+ * The TLS options for the collector connection, read from the configured files at
+ * start-up and checked by building a secure context, so a wrong path or a bad PEM is a
+ * clear start-up error rather than a failed request later. Undefined: Node's defaults
+ * (the system CAs, verification on).
+ */
+export function tlsConnectOptions(tls: TlsConfig): ConnectionOptions | undefined {
+  const opts: ConnectionOptions = {};
+  if (tls.caFile !== undefined) {
+    // Added to the system CAs rather than replacing them: a private CA for one hop does
+    // not stop a public certificate elsewhere from being trusted.
+    opts.ca = [...rootCertificates, readPem(tls.caFile, 'TAILSHIP_TLS_CA_FILE')];
+  }
+  if (tls.certFile !== undefined) opts.cert = readPem(tls.certFile, 'TAILSHIP_TLS_CERT_FILE');
+  if (tls.keyFile !== undefined) opts.key = readPem(tls.keyFile, 'TAILSHIP_TLS_KEY_FILE');
+  if (tls.serverName !== undefined) opts.servername = tls.serverName;
+  if (tls.insecureSkipVerify) opts.rejectUnauthorized = false;
+  if (Object.keys(opts).length === 0) return undefined;
+  try {
+    createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key });
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new TailshipError('ERR_TLS_CONFIG', `TLS files cannot be used: ${message}`, { cause: error });
+  }
+  return opts;
+}
+
+function readPem(path: string, variable: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'EUNKNOWN';
+    throw new TailshipError('ERR_TLS_CONFIG', `${variable}: cannot read ${path} (${code})`);
+  }
+  if (!text.includes('-----BEGIN ')) {
+    throw new TailshipError('ERR_TLS_CONFIG', `${variable}: ${path} is not a PEM file`);
+  }
+  return text;
+}
