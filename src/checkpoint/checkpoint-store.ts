@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { TailshipError } from '../errors.js';
 import { parseCheckpoints, serializeCheckpoints, type CheckpointEntry } from './checkpoint-format.js';
@@ -28,7 +28,7 @@ export class CheckpointStore {
   /** Creates the state dir if needed and proves it writable; a clear start-up error if not. */
   async prepare(): Promise<void> {
     try {
-      await mkdir(this.dir, { recursive: true });
+      await ensureDir(this.dir);
       await access(this.dir, constants.W_OK);
       const probe = join(this.dir, `.write-probe-${process.pid}`);
       const fh = await open(probe, 'w');
@@ -87,6 +87,27 @@ export class CheckpointStore {
     await rename(tmp, this.path);
     await syncDir(this.dir);
     this.#lastWritten = text;
+  }
+}
+
+/**
+ * mkdir -p without `{ recursive: true }`, which loops forever where mkdir answers ENOENT
+ * although the parent exists (as in /proc): each level is tried once.
+ */
+async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw error;
+    await ensureDir(parent);
+    try {
+      await mkdir(dir);
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again;
+    }
   }
 }
 

@@ -1,4 +1,6 @@
 // The validated, frozen configuration passed down from main. Units are in the names.
+import type { RecordsConfig } from './record-config.js';
+
 export interface Config {
   readonly sources: {
     readonly include: readonly string[];
@@ -44,6 +46,8 @@ export interface Config {
     readonly port: number;
   };
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** Parsers, multiline joining and the time field's name (record-config.ts). */
+  readonly records: RecordsConfig;
   readonly metadata: {
     readonly host: string;
     readonly fields: ReadonlyArray<readonly [string, string]>;

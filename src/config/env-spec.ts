@@ -2,6 +2,8 @@
 // This is the single source of truth for names: the README table, the Kubernetes
 // manifests' test and the unknown-variable warning all read it.
 import { z } from 'zod';
+import { PARSER_NAMES } from '../record/parser.js';
+import { parseParserRules } from './record-config.js';
 import { parseDuration, parseList, parsePairs, parseSize } from './units.js';
 
 type Refine<T> = (text: string) => T | undefined;
@@ -72,6 +74,20 @@ const httpUrl = parsed((t) => {
 }, 'an http:// or https:// URL, like http://collector:8080/');
 
 const text = z.string().transform((t) => t.trim());
+
+/** A regular expression, kept as its source (untrimmed); the engine's complaint is shown. */
+const regex = z.string().transform((source, ctx) => {
+  try {
+    new RegExp(source);
+    return source;
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `a valid JavaScript regular expression (${(error as Error).message})` });
+    return z.NEVER;
+  }
+});
+
+/** `nginx`, or `glob=parser` pairs; checked further in record-config.ts. */
+const parserRules = parsed(parseParserRules, `one of ${PARSER_NAMES.join(', ')}, or glob=parser pairs like access.log=nginx,*.json.log=json`);
 
 /** Unlimited retries are the default: data waits in the files, not in memory. */
 const retryLimit = parsed((t) => {
@@ -148,6 +164,13 @@ export const envSchema = z.object({
   K8S_NAMESPACE: text.optional(),
   K8S_NODE_NAME: text.optional(),
   K8S_POD_IP: text.optional(),
+  // Records: parsing, multiline, field names (checked further in record-config.ts)
+  TAILSHIP_TIMESTAMP_FIELD: text.prefault('@timestamp'),
+  TAILSHIP_PARSER: parserRules.prefault('none'),
+  TAILSHIP_PARSER_REGEX: regex.optional(),
+  TAILSHIP_MULTILINE_START: regex.optional(),
+  TAILSHIP_MULTILINE_TIMEOUT: duration(undefined, 1).prefault('1s'),
+  TAILSHIP_MULTILINE_FILES: list.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Config } from './config.js';
 import { envSchema, KNOWN_ENV_NAMES, SECRET_ENV_NAMES, type Env } from './env-spec.js';
 import { nearestName } from './nearest-name.js';
+import { recordSection } from './record-config.js';
 import { sinkSections } from './sink-config.js';
 import { TailshipError } from '../errors.js';
 
@@ -92,6 +93,8 @@ function toConfig(e: Env, env: NodeJS.ProcessEnv): Config {
   }
   const collector = sinkSections(e, e.TAILSHIP_COLLECTOR_URL);
   if ('message' in collector) throw new ConfigError(`${collector.variable} is invalid: ${collector.message}`, collector.variable);
+  const records = recordSection(e);
+  if ('message' in records) throw new ConfigError(`${records.variable} ${records.message}`, records.variable);
   const config: Config = {
     sources: {
       include: e.TAILSHIP_INCLUDE,
@@ -123,6 +126,7 @@ function toConfig(e: Env, env: NodeJS.ProcessEnv): Config {
     drain: { quietMs: e.TAILSHIP_DRAIN_QUIET, timeoutMs: e.TAILSHIP_DRAIN_TIMEOUT },
     health: { host: e.TAILSHIP_HEALTH_HOST, port: e.TAILSHIP_HEALTH_PORT },
     logLevel: e.TAILSHIP_LOG_LEVEL,
+    records: records.records,
     metadata: {
       host: env['HOSTNAME'] || hostname(),
       fields: e.TAILSHIP_FIELDS ?? [],
@@ -149,9 +153,11 @@ function deepFreeze<T>(value: T): T {
 /** The effective configuration for `--check-config`, with secrets masked. */
 export function describeConfig(config: Config): unknown {
   return JSON.parse(
-    JSON.stringify(config, (key, value: unknown) => {
+    // A replacer sees a URL only after its toJSON, so look at the holder's own value.
+    JSON.stringify(config, function (this: Record<string, unknown>, key, value: unknown) {
+      const raw = this[key];
+      if (raw instanceof URL) return redactUrl(raw);
       if (value === Infinity) return 'unlimited';
-      if (value instanceof URL) return redactUrl(value);
       if (/password|token|secret|authorization/i.test(key) && typeof value === 'string') return '***';
       return value;
     }),

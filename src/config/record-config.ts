@@ -1,0 +1,96 @@
+// The records section of the configuration: parsers, multiline joining and the time
+// field's name. Pure: returns values or a problem naming the variable.
+import { PARSER_NAMES, type ParserName } from '../record/parser.js';
+import { namedGroups } from '../record/regex-parser.js';
+import { STANDARD_KEYS } from '../record/reserved-names.js';
+import type { Env } from './env-spec.js';
+import { parseList } from './units.js';
+
+export interface ParserRuleConfig {
+  /** undefined: every file. */
+  readonly glob: string | undefined;
+  readonly parser: ParserName;
+}
+
+export interface RecordsConfig {
+  /** Name of the record's time field (TAILSHIP_TIMESTAMP_FIELD, `@timestamp` by default). */
+  readonly timestampField: string;
+  /** First matching rule wins; `[]` when TAILSHIP_PARSER is `none`. */
+  readonly parsers: readonly ParserRuleConfig[];
+  readonly parserRegex: string | undefined;
+  readonly multiline:
+    | { readonly startPattern: string; readonly timeoutMs: number; readonly files: readonly string[] }
+    | undefined;
+}
+
+function parserName(text: string): ParserName | undefined {
+  const v = text.trim().toLowerCase();
+  return (PARSER_NAMES as readonly string[]).includes(v) ? (v as ParserName) : undefined;
+}
+
+/**
+ * TAILSHIP_PARSER: one parser for every file (`nginx`), or `glob=parser` pairs tried in
+ * order (`error.log=nginx,*.json.log=json`). A glob cannot hold a comma (no `{a,b}`):
+ * write two pairs instead.
+ */
+export function parseParserRules(text: string): ParserRuleConfig[] | undefined {
+  if (!text.includes('=')) {
+    const parser = parserName(text);
+    if (parser === undefined) return undefined;
+    return parser === 'none' ? [] : [{ glob: undefined, parser }];
+  }
+  const rules: ParserRuleConfig[] = [];
+  for (const item of parseList(text)) {
+    const eq = item.lastIndexOf('=');
+    const glob = item.slice(0, eq).trim();
+    const parser = parserName(item.slice(eq + 1));
+    if (eq <= 0 || glob === '' || parser === undefined) return undefined;
+    rules.push({ glob, parser });
+  }
+  // Only `none` rules parse nothing: the cheap path.
+  return rules.some((r) => r.parser !== 'none') ? rules : [];
+}
+
+/** The records section, or the first problem found, naming its variable. */
+export function recordSection(e: Env): { records: RecordsConfig } | { variable: string; message: string } {
+  const ts = e.TAILSHIP_TIMESTAMP_FIELD;
+  if (ts === '' || STANDARD_KEYS.includes(ts)) {
+    return {
+      variable: 'TAILSHIP_TIMESTAMP_FIELD',
+      message: `${JSON.stringify(ts)} is invalid: expected a field name other than ${STANDARD_KEYS.join(', ')}`,
+    };
+  }
+  for (const [key] of e.TAILSHIP_FIELDS ?? []) {
+    if (key === ts || STANDARD_KEYS.includes(key)) {
+      return {
+        variable: 'TAILSHIP_FIELDS',
+        message: `the key ${JSON.stringify(key)} is taken by the record itself; expected names other than ${[ts, ...STANDARD_KEYS].join(', ')}`,
+      };
+    }
+  }
+  const parsers = e.TAILSHIP_PARSER;
+  const regex = e.TAILSHIP_PARSER_REGEX;
+  if (parsers.some((r) => r.parser === 'regex')) {
+    if (regex === undefined) {
+      return { variable: 'TAILSHIP_PARSER_REGEX', message: 'is required when TAILSHIP_PARSER names the regex parser' };
+    }
+    if (namedGroups(regex).length === 0) {
+      return {
+        variable: 'TAILSHIP_PARSER_REGEX',
+        message: 'has no named groups: expected a pattern like ^(?<level>\\w+) (?<text>.*)$, whose groups become fields',
+      };
+    }
+  }
+  const start = e.TAILSHIP_MULTILINE_START;
+  return {
+    records: {
+      timestampField: ts,
+      parsers,
+      parserRegex: regex,
+      multiline:
+        start === undefined
+          ? undefined
+          : { startPattern: start, timeoutMs: e.TAILSHIP_MULTILINE_TIMEOUT, files: e.TAILSHIP_MULTILINE_FILES ?? [] },
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import t from 'tap';
+import { ConfigError, describeConfig, loadConfig } from '../../src/config/load-config.js';
+import { parseDuration, parseSize } from '../../src/config/units.js';
+
+const base = { TAILSHIP_COLLECTOR_URL: 'http://collector:9000/' };
+
+t.test('sizes and durations', async (t) => {
+  const sizes: Array<[string, number | undefined]> = [
+    ['512KiB', 512 * 1024],
+    ['4MiB', 4 * 1024 * 1024],
+    ['1mb', 1_000_000],
+    ['1048576', 1048576],
+    [' 2 GiB ', 2 * 1024 ** 3],
+    ['1.5KiB', 1536],
+    ['abc', undefined],
+    ['-1', undefined],
+    ['4XB', undefined],
+  ];
+  for (const [text, want] of sizes) t.equal(parseSize(text), want, text);
+  const durations: Array<[string, number | undefined, number | undefined]> = [
+    ['250ms', undefined, 250],
+    ['5s', undefined, 5000],
+    ['2m', undefined, 120_000],
+    ['1h', undefined, 3_600_000],
+    ['30', undefined, undefined],
+    ['30', 1, 30],
+    ['soon', 1, undefined],
+  ];
+  for (const [text, bare, want] of durations) t.equal(parseDuration(text, bare), want, `${text} bare=${bare}`);
+});
+
+t.test('defaults', async (t) => {
+  const { config, warnings } = loadConfig(base);
+  t.same(config.sources.include, ['/pod-data/**/*.log']);
+  t.equal(config.batch.maxBytes, 1024 * 1024);
+  t.equal(config.batch.lingerMs, 1000);
+  t.equal(config.health.port, 8686);
+  t.equal(config.delivery.retryLimit, Infinity);
+  t.equal(config.state.dir, '/var/lib/tailship');
+  t.same(warnings, []);
+  t.ok(Object.isFrozen(config.batch), 'config is frozen');
+});
+
+t.test('values with units, lists and an empty value meaning unset', async (t) => {
+  const { config } = loadConfig({
+    ...base,
+    TAILSHIP_INCLUDE: '/a/*.log, /b/**/*.log',
+    TAILSHIP_BATCH_MAX_BYTES: '512KiB',
+    TAILSHIP_BATCH_LINGER_MS: '250ms',
+    TAILSHIP_RETRY_MAX: '1m',
+    TAILSHIP_EXCLUDE: '',
+  });
+  t.same(config.sources.include, ['/a/*.log', '/b/**/*.log']);
+  t.equal(config.batch.maxBytes, 512 * 1024);
+  t.equal(config.batch.lingerMs, 250);
+  t.equal(config.delivery.retryMaxMs, 60_000);
+  t.same(config.sources.exclude, []);
+});
+
+t.test('one-line errors naming the variable, the value and the form expected', async (t) => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{}, /^TAILSHIP_COLLECTOR_URL is required: expected an http:\/\/ or https:\/\/ URL/],
+    [{ TAILSHIP_COLLECTOR_URL: 'ftp://x' }, /^TAILSHIP_COLLECTOR_URL="ftp:\/\/x" is invalid: expected an http/],
+    [{ ...base, TAILSHIP_BATCH_MAX_BYTES: 'lots' }, /^TAILSHIP_BATCH_MAX_BYTES="lots" is invalid: expected a size .*512KiB/],
+    [{ ...base, TAILSHIP_BATCH_LINGER_MS: 'soon' }, /^TAILSHIP_BATCH_LINGER_MS="soon" is invalid: expected a duration/],
+    [{ ...base, TAILSHIP_RETRY_MAX: '30' }, /^TAILSHIP_RETRY_MAX="30" is invalid: expected a duration like 250ms, 5s/],
+    [{ ...base, TAILSHIP_HEALTH_PORT: '70000' }, /^TAILSHIP_HEALTH_PORT="70000" is invalid: expected a whole number from 0 to 65535/],
+    [{ ...base, TAILSHIP_LOG_LEVEL: 'loud' }, /^TAILSHIP_LOG_LEVEL="loud" is invalid: expected one of trace, debug/],
+    [{ ...base, TAILSHIP_START_AT: 'middle' }, /^TAILSHIP_START_AT="middle" is invalid: expected one of beginning, end/],
+    [{ ...base, TAILSHIP_RETRY_INITIAL: '1m', TAILSHIP_RETRY_MAX: '1s' }, /^TAILSHIP_RETRY_INITIAL=.*at most TAILSHIP_RETRY_MAX/],
+  ];
+  for (const [env, re] of cases) {
+    try {
+      loadConfig(env);
+      t.fail(`accepted ${JSON.stringify(env)}`);
+    } catch (error) {
+      t.type(error, ConfigError);
+      t.match((error as Error).message, re);
+      t.notMatch((error as Error).message, /\n/, 'one line');
+    }
+  }
+});
+
+t.test('unknown TAILSHIP_ variables warn with the nearest name', async (t) => {
+  const { warnings } = loadConfig({ ...base, TAILSHIP_BATCH_MAX_BYTE: '1MiB', TAILSHIP_ZZZZZZZZZZ: 'x', OTHER: 'y' });
+  t.same(warnings, [
+    'unknown variable TAILSHIP_BATCH_MAX_BYTE is ignored; did you mean TAILSHIP_BATCH_MAX_BYTES?',
+    'unknown variable TAILSHIP_ZZZZZZZZZZ is ignored',
+  ]);
+});
+
+t.test('the effective config hides credentials in the collector URL', async (t) => {
+  const { config } = loadConfig({ TAILSHIP_COLLECTOR_URL: 'https://user:hunter2@collector:9000/push' });
+  const shown = JSON.stringify(describeConfig(config));
+  t.notMatch(shown, /hunter2/);
+  t.match(shown, /https:\/\/\*\*\*:\*\*\*@collector:9000\/push/);
+  t.match(shown, /"retryLimit":"unlimited"/);
+});
