@@ -9,13 +9,14 @@
 // never passes silently. Without the variable the file is skipped.
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
+import { CHECKPOINT_FILE } from '../../src/checkpoint/checkpoint-store.js';
 import { TestCollector } from '../helpers/collector.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -313,6 +314,15 @@ async function podTest(): Promise<void> {
     );
     const logs = await sidecarLogs();
     t.match(logs.stdout + logs.stderr, /"msg":"draining"/, 'the sidecar logged its drain');
+
+    // The only writes: checkpoints in the state volume (the root filesystem is read-only).
+    const stateVolume = pod.spec.containers
+      .find((c: Obj) => c.name === 'sidecar-container')
+      .volumeMounts.find((m: Obj) => m.mountPath === configMap.data.TAILSHIP_STATE_DIR).name;
+    const mountpoint = (await podman(['volume', 'inspect', stateVolume, '--format', '{{.Mountpoint}}'])).stdout.trim();
+    const checkpoint = statSync(join(mountpoint, CHECKPOINT_FILE));
+    t.equal(checkpoint.uid, 10001, `${CHECKPOINT_FILE} written by UID 10001 in the state volume`);
+    t.match(readFileSync(join(mountpoint, CHECKPOINT_FILE), 'utf8'), /access\.log/, 'it records access.log');
   });
 
   await t.test('podman kube down', async (t) => {
