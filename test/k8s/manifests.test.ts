@@ -253,3 +253,18 @@ t.test('kustomization.yaml ties every manifest together', async (t) => {
     );
   }
 });
+
+t.test("k8s/README.md's Pod spec to copy is the one in pod.yaml", async (t) => {
+  const readme = readFileSync(K8S_DIR + 'README.md', 'utf8');
+  const block = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+  t.ok(block, 'README has a yaml block');
+  const snippet = parseAllDocuments(block ?? '')[0]?.toJS() as Obj;
+  // Every key the README shows has the value pod.yaml has (pod.yaml may say more).
+  t.match(pod['spec'], snippet?.spec, 'the snippet is a subset of pod.yaml');
+  for (const [i, c] of (snippet?.spec?.containers ?? []).entries()) {
+    t.equal(c.name, pod['spec'].containers[i].name, `container ${i} is ${c.name}`);
+    t.equal((c.env ?? []).length, (pod['spec'].containers[i].env ?? []).length, `${c.name}: every env var shown`);
+    t.equal((c.volumeMounts ?? []).length, (pod['spec'].containers[i].volumeMounts ?? []).length, `${c.name}: every mount shown`);
+  }
+  t.equal(snippet?.spec?.volumes?.length, pod['spec'].volumes.length, 'every volume shown');
+});
