@@ -38,7 +38,21 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (value === undefined) return undefined;
   const v = value.trim();
   if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  const date = Date.parse(v);
+  // Only the three HTTP-date forms of RFC 9110 §5.6.7. Date.parse alone accepts nearly
+  // anything ("-1" and "soon 12" are dates in 2001 to V8), and reads asctime, which has
+  // no zone, in the process's local zone although HTTP dates are always GMT.
+  let text: string;
+  if (IMF_FIXDATE.test(v) || RFC850_DATE.test(v)) text = v;
+  else if (ASCTIME_DATE.test(v)) text = `${v} GMT`;
+  else return undefined;
+  const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);
 }
+
+/** `Sun, 06 Nov 1994 08:49:37 GMT` */
+const IMF_FIXDATE = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+/** `Sunday, 06-Nov-94 08:49:37 GMT` (obsolete) */
+const RFC850_DATE = /^[A-Za-z]{6,9}, \d{2}-[A-Za-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
+/** `Sun Nov  6 08:49:37 1994` (obsolete; no zone, GMT by definition) */
+const ASCTIME_DATE = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
