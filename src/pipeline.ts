@@ -8,6 +8,7 @@ import type { Metrics } from './health/metrics.js';
 import type { AckQueue } from './ack/ack-queue.js';
 import type { LogRecord, RecordContext } from './record/log-record.js';
 import { RecordAssembler } from './record/record-assembler.js';
+import { RecordStage } from './record/record-stage.js';
 import { DeadLetterFile } from './ship/dead-letter.js';
 import { createEncoder } from './ship/encoders/create-encoder.js';
 import type { Encoder } from './ship/encoders/encoder.js';
@@ -43,7 +44,7 @@ export class Pipeline {
   readonly #store: CheckpointStore;
   readonly #encoder: Encoder<unknown>;
   readonly #builder: BatchBuilder<unknown>;
-  readonly #assembler: RecordAssembler;
+  readonly #assembler: RecordStage;
   #collector: CollectorClient | undefined;
   #shipper: Shipper<unknown> | undefined;
   #tail: TailManager | undefined;
@@ -67,10 +68,20 @@ export class Pipeline {
       host: config.metadata.host,
       kubernetes: config.metadata.kubernetes,
       fields: config.metadata.fields,
-      timestampField: '@timestamp',
+      timestampField: config.records.timestampField,
     };
     this.#encoder = createEncoder(config, ctx, version);
-    this.#assembler = new RecordAssembler((record, queue, end) => this.#record(record, queue, end));
+    const recordLog = log.child({ component: 'records' });
+    this.#assembler = new RecordStage(
+      new RecordAssembler(
+        (record, queue, end) => this.#record(record, queue, end),
+        { ...config.records, context: ctx, maxRecordBytes: config.sources.maxLineBytes },
+        {
+          parseFailed: (parser) => metrics.parseErrors.inc({ parser }),
+          parseFailures: (r) => recordLog.warn(r, 'lines did not parse; shipped unparsed with parse_error'),
+        },
+      ),
+    );
     this.#builder = new BatchBuilder(config.batch.maxBytes, config.batch.maxEvents);
     metrics.memoryLimit.set(config.memoryLimitBytes);
   }
@@ -318,6 +329,7 @@ export class Pipeline {
     this.#stopped = true;
     if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
     if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
+    this.#assembler.close();
     this.#tail?.pause();
     this.#shipper?.stop();
     await this.checkpoint();

@@ -13,6 +13,7 @@ export function createMetrics() {
     linesRead: counter('lines_read_total', 'Lines read from files.'),
     bytesRead: counter('bytes_read_total', 'Bytes read from files.'),
     linesTruncated: counter('lines_truncated_total', 'Lines longer than TAILSHIP_MAX_LINE_BYTES, cut to the limit.'),
+    parseErrors: counter('parse_errors_total', 'Lines the parser could not read, shipped unparsed with parse_error.', ['parser']),
     filesWatched: gauge('files_watched', 'Files open for tailing (including rotated ones being drained).'),
     fileOpenErrors: counter('file_open_errors_total', 'Failed attempts to open or read a matched file.', ['code']),
     rotations: counter('rotations_total', 'Files replaced at their path (rename + create).'),

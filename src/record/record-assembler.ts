@@ -1,6 +1,13 @@
 import type { AckQueue } from '../ack/ack-queue.js';
-import type { LogRecord } from './log-record.js';
+import { JsonParser } from './json-parser.js';
+import type { LogRecord, RecordContext } from './log-record.js';
+import { NGINX_FIELD_NAMES, NginxParser } from './nginx-parser.js';
+import type { LineParser, ParserName } from './parser.js';
+import { firstMatch, pathMatcher } from './path-rules.js';
+import { RateLimit } from './rate-limit.js';
+import { RegexParser } from './regex-parser.js';
 import { recordId } from './record-id.js';
+import { guardFields, reservedKeys } from './reserved-names.js';
 
 /** The file a line came from, as the record side needs it. */
 export interface LineSource {
@@ -12,34 +19,303 @@ export interface LineSource {
 /** Receives finished records; `end` is the offset past the record's last line. */
 export type RecordHandler = (record: LogRecord, queue: AckQueue, end: number) => void;
 
+/** A parser for the files a glob matches; no glob means every file. */
+export interface ParserRule {
+  readonly glob: string | undefined;
+  readonly parser: ParserName;
+}
+
+export interface MultilineOptions {
+  /** A regex (source text) matching the first line of a record. */
+  readonly startPattern: string;
+  /** A record with no new line for this long is emitted as it is. */
+  readonly timeoutMs: number;
+  /** Files joined; empty means every file. */
+  readonly files: readonly string[];
+}
+
+export interface RecordOptions {
+  readonly context: Pick<RecordContext, 'timestampField' | 'fields'>;
+  /** First matching rule wins; no rule (or `none`) means lines ship as they are. */
+  readonly parsers: readonly ParserRule[];
+  /** TAILSHIP_PARSER_REGEX, needed when a rule names `regex`. */
+  readonly parserRegex: string | undefined;
+  readonly multiline: MultilineOptions | undefined;
+  /** A joined record grows to at most this many bytes (TAILSHIP_MAX_LINE_BYTES). */
+  readonly maxRecordBytes: number;
+}
+
+/** One summary of lines that did not parse, at most once per PARSE_WARNING_INTERVAL_MS. */
+export interface ParseFailureReport {
+  readonly parser: ParserName;
+  readonly reason: string;
+  readonly file: string;
+  /** Lines that failed since the last report, this one included. */
+  readonly count: number;
+  /** The start of the line that triggered this report. */
+  readonly sample: string;
+}
+
+/** What the record side reports; the pipeline turns it into metrics and logs. */
+export interface RecordObserver {
+  /** Every line that did not parse (cheap: a counter). */
+  parseFailed(parser: ParserName): void;
+  /** Rate-limited: a parse-error storm gives one of these per interval, not one per line. */
+  parseFailures(report: ParseFailureReport): void;
+}
+
+export const PARSE_WARNING_INTERVAL_MS = 10_000;
+const SAMPLE_CHARS = 200;
+
+const NO_OPTIONS: RecordOptions = {
+  context: { timestampField: '@timestamp', fields: [] },
+  parsers: [],
+  parserRegex: undefined,
+  multiline: undefined,
+  maxRecordBytes: Infinity,
+};
+
+const NO_OBSERVER: RecordObserver = { parseFailed: () => {}, parseFailures: () => {} };
+
+/** How one file's lines are treated, decided when its first line arrives. */
+interface FilePlan {
+  readonly parser: LineParser | undefined;
+  /** The parser may write a reserved name, so its fields are checked per line. */
+  readonly guard: boolean;
+  readonly multiline: RegExp | undefined;
+}
+
+const PLAIN: FilePlan = { parser: undefined, guard: false, multiline: undefined };
+
+/** A multiline record being joined: lines of one file, from `start` to `end`. */
+interface Pending {
+  readonly src: LineSource;
+  readonly key: string;
+  readonly path: string;
+  readonly queue: AckQueue;
+  readonly plan: FilePlan;
+  readonly start: number;
+  readonly readTimeMs: number;
+  readonly parts: string[];
+  end: number;
+  bytes: number;
+  truncated: boolean;
+  /** Read time of the last line joined: the timeout counts from it. */
+  lastMs: number;
+}
+
 /**
- * Turns lines into records: decode, id, time. The place where parsing and multiline
- * joining hook in; everything after it sees only records.
+ * Turns lines into records: decode, parse, join multiline records, id, time. Pure: no
+ * timers (the timeout flush is driven by `expire(now)` from the shell in
+ * record-stage.ts), no logger (failures go to the observer).
+ *
+ * Checkpoint invariant: a record is emitted with `end` = the offset past its last line,
+ * and the checkpoint of a file only advances to the `end` of acknowledged records. A
+ * multiline record held here has not been emitted, and nothing after it in the same file
+ * is emitted before it (per file, records leave in file order), so no checkpoint can
+ * pass the first line of a half-joined record: a crash re-reads and re-joins it whole.
+ *
+ * With no parser and no multiline configured, `line` does what it did before either
+ * existed: one decode, one record object, no lookups.
  */
 export class RecordAssembler {
   readonly #emit: RecordHandler;
+  readonly #observer: RecordObserver;
+  readonly #plain: boolean;
+  readonly #parserRules: ReadonlyArray<{ match: (path: string) => boolean; value: ParserName }>;
+  readonly #parsers = new Map<ParserName, LineParser>();
+  readonly #reserved: readonly string[];
+  readonly #multilineStart: RegExp | undefined;
+  readonly #multilineFiles: ReadonlyArray<(path: string) => boolean>;
+  readonly #timeoutMs: number;
+  readonly #maxBytes: number;
+  readonly #warnings = new RateLimit(PARSE_WARNING_INTERVAL_MS);
+  // Plans by source object (one per file identity); a WeakMap forgets closed files.
+  readonly #plans = new WeakMap<LineSource, FilePlan>();
+  #lastSrc: LineSource | undefined;
+  #lastPlan: FilePlan = PLAIN;
+  readonly #pending = new Map<LineSource, Pending>();
 
-  constructor(emit: RecordHandler) {
+  constructor(emit: RecordHandler, options: RecordOptions = NO_OPTIONS, observer: RecordObserver = NO_OBSERVER) {
     this.#emit = emit;
+    this.#observer = observer;
+    const rules = options.parsers;
+    this.#parserRules = rules.map((r) => ({ match: pathMatcher(r.glob), value: r.parser }));
+    this.#reserved = reservedKeys(options.context);
+    const ts = options.context.timestampField;
+    for (const { parser } of rules) {
+      if (parser === 'none' || this.#parsers.has(parser)) continue;
+      if (parser === 'nginx') this.#parsers.set(parser, new NginxParser());
+      else if (parser === 'json') this.#parsers.set(parser, new JsonParser(ts));
+      else this.#parsers.set(parser, new RegexParser(options.parserRegex ?? '', ts));
+    }
+    const ml = options.multiline;
+    this.#multilineStart = ml ? new RegExp(ml.startPattern) : undefined;
+    this.#multilineFiles = ml ? ml.files.map((g) => pathMatcher(g)) : [];
+    this.#timeoutMs = ml?.timeoutMs ?? Infinity;
+    this.#maxBytes = options.maxRecordBytes;
+    this.#plain = this.#parsers.size === 0 && ml === undefined;
   }
 
   line(src: LineSource, line: Buffer, start: number, end: number, truncated: boolean, nowMs: number): void {
-    this.#emit(
-      {
-        // Invalid UTF-8 becomes U+FFFD here; JSON encoding escapes NUL and controls.
-        message: line.toString('utf8'),
-        timeMs: nowMs,
-        readTimeMs: nowMs,
-        file: src.path,
-        offset: start,
-        id: recordId(src.key, start),
-        truncated,
-      },
-      src.ackQueue,
+    if (this.#plain) {
+      this.#emit(
+        {
+          // Invalid UTF-8 becomes U+FFFD here; JSON encoding escapes NUL and controls.
+          message: line.toString('utf8'),
+          timeMs: nowMs,
+          readTimeMs: nowMs,
+          file: src.path,
+          offset: start,
+          id: recordId(src.key, start),
+          truncated,
+        },
+        src.ackQueue,
+        end,
+      );
+      return;
+    }
+    const plan = this.#planFor(src);
+    // Decoded now: `line` is a view of the tail's read buffer, reused after this call.
+    const message = line.toString('utf8');
+    if (plan.multiline === undefined) {
+      this.#finish(src.key, src.path, src.ackQueue, plan, message, start, end, start, truncated, nowMs, nowMs);
+      return;
+    }
+    let held = this.#pending.get(src);
+    // A truncated file restarts its offsets under a new key and queue: what was held
+    // belongs to the old content and leaves first.
+    if (held !== undefined && (held.queue !== src.ackQueue || held.key !== src.key)) {
+      this.#release(held);
+      held = undefined;
+    }
+    const first = plan.multiline.test(message);
+    if (held !== undefined) {
+      if (!first && held.bytes + 1 + line.length <= this.#maxBytes) {
+        held.parts.push(message);
+        held.bytes += 1 + line.length;
+        held.end = end;
+        held.truncated ||= truncated;
+        held.lastMs = nowMs;
+        return;
+      }
+      this.#release(held);
+    }
+    // A start line, or a continuation with nothing to join (its start already left by
+    // timeout or size): either begins a record that later continuations join.
+    this.#pending.set(src, {
+      src,
+      key: src.key,
+      path: src.path,
+      queue: src.ackQueue,
+      plan,
+      start,
+      readTimeMs: nowMs,
+      parts: [message],
       end,
-    );
+      bytes: line.length,
+      truncated,
+      lastMs: nowMs,
+    });
   }
 
-  /** Emits records held back (none yet; multiline joining will hold some). */
-  flush(): void {}
+  /** Whether a multiline record is held (the shell then keeps a timer). */
+  get holding(): boolean {
+    return this.#pending.size > 0;
+  }
+
+  /** When the oldest held record times out (ms), or undefined when none is held. */
+  get nextExpiryMs(): number | undefined {
+    let next: number | undefined;
+    for (const p of this.#pending.values()) {
+      const at = p.lastMs + this.#timeoutMs;
+      if (next === undefined || at < next) next = at;
+    }
+    return next;
+  }
+
+  /** Emits held records whose last line is at least the timeout old. */
+  expire(nowMs: number): void {
+    for (const p of [...this.#pending.values()]) if (nowMs - p.lastMs >= this.#timeoutMs) this.#release(p);
+  }
+
+  /** Emits every held record (drain: the files are caught up, nothing more will join). */
+  flush(): void {
+    for (const p of [...this.#pending.values()]) this.#release(p);
+  }
+
+  #release(p: Pending): void {
+    this.#pending.delete(p.src);
+    const message = p.parts.length === 1 ? p.parts[0]! : p.parts.join('\n');
+    this.#finish(p.key, p.path, p.queue, p.plan, message, p.start, p.end, p.parts.length > 1 ? p.end : p.start, p.truncated, p.readTimeMs, p.lastMs);
+  }
+
+  /**
+   * Builds and emits one record. `idEnd` is the start for a single line and the end for
+   * a joined record, whose id is then `<key>-<start>-<end>`: the same record re-read
+   * after a crash gets the same id, while a join that came out differently (a timeout
+   * split it before the crash, not after) gets a new one, so an idempotent collector
+   * keeps both rather than dropping the lines that only the second one carries.
+   */
+  #finish(
+    key: string,
+    path: string,
+    queue: AckQueue,
+    plan: FilePlan,
+    message: string,
+    start: number,
+    end: number,
+    idEnd: number,
+    truncated: boolean,
+    readTimeMs: number,
+    nowMs: number,
+  ): void {
+    let timeMs = readTimeMs;
+    let fields: Record<string, unknown> | undefined;
+    const parser = plan.parser;
+    if (parser !== undefined) {
+      const parsed = parser.parse(message);
+      if (typeof parsed === 'string') {
+        fields = { parse_error: parsed };
+        this.#parseFailed(parser, parsed, path, message, nowMs);
+      } else {
+        fields = plan.guard ? guardFields(parsed.fields, this.#reserved) : parsed.fields;
+        if (parsed.timeMs !== undefined) timeMs = parsed.timeMs;
+      }
+    }
+    const id = idEnd === start ? recordId(key, start) : `${recordId(key, start)}-${idEnd.toString(16)}`;
+    this.#emit({ message, timeMs, readTimeMs, file: path, offset: start, id, truncated, fields }, queue, end);
+  }
+
+  #parseFailed(parser: LineParser, reason: string, file: string, message: string, nowMs: number): void {
+    this.#observer.parseFailed(parser.name);
+    const count = this.#warnings.hit(nowMs);
+    if (count > 0) {
+      this.#observer.parseFailures({ parser: parser.name, reason, file, count, sample: message.slice(0, SAMPLE_CHARS) });
+    }
+  }
+
+  /**
+   * The plan of the file, chosen by the path it had when its first line arrived: a file
+   * rotated to `access.log.1` keeps the parser it was read with.
+   */
+  #planFor(src: LineSource): FilePlan {
+    if (src === this.#lastSrc) return this.#lastPlan;
+    let plan = this.#plans.get(src);
+    if (plan === undefined) {
+      const name = firstMatch(this.#parserRules, src.path);
+      const parser = name === undefined || name === 'none' ? undefined : this.#parsers.get(name);
+      const start =
+        this.#multilineStart !== undefined &&
+        (this.#multilineFiles.length === 0 || this.#multilineFiles.some((m) => m(src.path)))
+          ? this.#multilineStart
+          : undefined;
+      const guard = parser !== undefined && (parser.name !== 'nginx' || this.#reserved.some((k) => NGINX_FIELD_NAMES.includes(k)));
+      plan = parser === undefined && start === undefined ? PLAIN : { parser, guard, multiline: start };
+      this.#plans.set(src, plan);
+    }
+    this.#lastSrc = src;
+    this.#lastPlan = plan;
+    return plan;
+  }
 }

@@ -1,0 +1,72 @@
+import type { LineParser, ParsedLine } from './parser.js';
+import { parseEpoch, parseIso8601 } from './timestamps.js';
+
+export const JSON_INVALID = 'json: invalid JSON';
+export const JSON_NOT_OBJECT = 'json: not a JSON object';
+
+/**
+ * A JSON object per line, merged into the record: its top-level keys become fields,
+ * nested values stay nested. Anything else (invalid JSON, an array, a string, a
+ * number) is not parsed.
+ *
+ * Time: the first of `timeKeys` that holds an ISO-8601 string (or, under `time`, `ts`
+ * and `timestamp`, an epoch number in s or ms) becomes the record's time. When that key
+ * is the record's own time field name it is taken out of the fields — the record's time
+ * field now carries it — so it is not shipped twice; other keys (`time`, `ts`) stay.
+ */
+export class JsonParser implements LineParser {
+  readonly name = 'json' as const;
+  readonly #timestampField: string;
+  readonly #timeKeys: readonly string[];
+
+  constructor(timestampField: string) {
+    this.#timestampField = timestampField;
+    this.#timeKeys = [...new Set([timestampField, '@timestamp', 'timestamp', 'time', 'ts'])];
+  }
+
+  parse(message: string): ParsedLine | string {
+    // Cheap refusal before JSON.parse: an object starts with `{` (after blanks).
+    let i = 0;
+    while (i < message.length && isBlank(message.charCodeAt(i))) i++;
+    if (message.charCodeAt(i) !== 123 /* { */) {
+      return looksLikeJson(message.charCodeAt(i)) && isValidJson(message) ? JSON_NOT_OBJECT : JSON_INVALID;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(message);
+    } catch {
+      return JSON_INVALID;
+    }
+    const fields = value as Record<string, unknown>;
+    let timeMs: number | undefined;
+    for (const key of this.#timeKeys) {
+      if (!Object.hasOwn(fields, key)) continue;
+      const v = fields[key];
+      if (typeof v === 'string') timeMs = parseIso8601(v);
+      else if (typeof v === 'number' && key !== '@timestamp') timeMs = parseEpoch(v);
+      if (timeMs !== undefined) {
+        if (key === this.#timestampField) delete fields[key];
+        break;
+      }
+    }
+    return { fields, timeMs };
+  }
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 10;
+}
+
+/** A first character that could start a JSON value other than an object. */
+function looksLikeJson(c: number): boolean {
+  return c === 91 || c === 34 || c === 45 || (c >= 48 && c <= 57) || c === 116 || c === 102 || c === 110;
+}
+
+function isValidJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,66 @@
+import type { LineSource, RecordAssembler } from './record-assembler.js';
+
+/** The clock and timer the stage uses; tests pass their own. */
+export interface StageTimers {
+  now(): number;
+  set(fn: () => void, delayMs: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const REAL_TIMERS: StageTimers = {
+  now: () => Date.now(),
+  set: (fn, delayMs) => setTimeout(fn, delayMs).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * The I/O shell around the RecordAssembler: one timer, armed only while a multiline
+ * record is held, that emits records whose timeout passed (TAILSHIP_MULTILINE_TIMEOUT).
+ * Everything else passes straight through; the logic lives in the pure core.
+ */
+export class RecordStage {
+  readonly #core: RecordAssembler;
+  readonly #timers: StageTimers;
+  #timer: unknown;
+  #closed = false;
+
+  constructor(core: RecordAssembler, timers: StageTimers = REAL_TIMERS) {
+    this.#core = core;
+    this.#timers = timers;
+  }
+
+  line(src: LineSource, line: Buffer, start: number, end: number, truncated: boolean, nowMs: number): void {
+    this.#core.line(src, line, start, end, truncated, nowMs);
+    if (this.#timer === undefined && this.#core.holding) this.#arm();
+  }
+
+  /** Emits everything held (drain, when the files are caught up). */
+  flush(): void {
+    this.#core.flush();
+    this.#disarm();
+  }
+
+  /** Stops the timer; held records stay unsent, and their lines unacknowledged. */
+  close(): void {
+    this.#closed = true;
+    this.#disarm();
+  }
+
+  #arm(): void {
+    if (this.#closed) return;
+    const next = this.#core.nextExpiryMs;
+    if (next === undefined) return;
+    this.#timer = this.#timers.set(() => this.#fire(), Math.max(1, next - this.#timers.now()));
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    this.#core.expire(this.#timers.now());
+    if (this.#core.holding) this.#arm();
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) this.#timers.clear(this.#timer);
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,103 @@
+import t from 'tap';
+import { JSON_INVALID, JSON_NOT_OBJECT, JsonParser } from '../../src/record/json-parser.js';
+
+const T0 = Date.UTC(2026, 10, 25, 21, 0, 0);
+
+interface Row {
+  name: string;
+  line: string;
+  fields?: Record<string, unknown>;
+  timeMs?: number | undefined;
+  error?: string;
+}
+
+const rows: Row[] = [
+  { name: 'flat object', line: '{"level":"info","msg":"hi","n":3}', fields: { level: 'info', msg: 'hi', n: 3 }, timeMs: undefined },
+  {
+    name: 'nested objects stay nested',
+    line: '{"req":{"method":"GET","headers":{"x":["a","b"]}},"ok":true,"none":null}',
+    fields: { req: { method: 'GET', headers: { x: ['a', 'b'] } }, ok: true, none: null },
+    timeMs: undefined,
+  },
+  {
+    name: 'leading blanks',
+    line: '  \t{"a":1}',
+    fields: { a: 1 },
+    timeMs: undefined,
+  },
+  {
+    name: 'ISO-8601 "time" becomes the record time and stays a field',
+    line: '{"time":"2026-11-25T21:00:00.123Z","msg":"x"}',
+    fields: { time: '2026-11-25T21:00:00.123Z', msg: 'x' },
+    timeMs: T0 + 123,
+  },
+  {
+    name: '"@timestamp" (the record field) is taken out: the record carries it',
+    line: '{"@timestamp":"2026-11-25T22:00:00+01:00","msg":"x"}',
+    fields: { msg: 'x' },
+    timeMs: T0,
+  },
+  {
+    name: 'pino epoch milliseconds',
+    line: `{"level":30,"time":${T0},"msg":"x"}`,
+    fields: { level: 30, time: T0, msg: 'x' },
+    timeMs: T0,
+  },
+  {
+    name: 'zap epoch seconds with a fraction',
+    line: `{"ts":${T0 / 1000 + 0.5},"msg":"x"}`,
+    fields: { ts: T0 / 1000 + 0.5, msg: 'x' },
+    timeMs: T0 + 500,
+  },
+  {
+    name: 'a time that is not one is left alone',
+    line: '{"time":"yesterday","msg":"x"}',
+    fields: { time: 'yesterday', msg: 'x' },
+    timeMs: undefined,
+  },
+  { name: 'an array is JSON but not an object', line: '[1,2,3]', error: JSON_NOT_OBJECT },
+  { name: 'a string is JSON but not an object', line: '"hello"', error: JSON_NOT_OBJECT },
+  { name: 'a number is JSON but not an object', line: '42', error: JSON_NOT_OBJECT },
+  { name: 'null', line: 'null', error: JSON_NOT_OBJECT },
+  { name: 'invalid JSON', line: '{"a":1', error: JSON_INVALID },
+  { name: 'plain text', line: 'hello world', error: JSON_INVALID },
+  { name: 'trailing garbage', line: '{"a":1} trailing', error: JSON_INVALID },
+  { name: 'empty line', line: '', error: JSON_INVALID },
+  { name: 'starts like an array but is not JSON', line: '[INFO] started', error: JSON_INVALID },
+];
+
+t.test('json lines', async (t) => {
+  const parser = new JsonParser('@timestamp');
+  for (const row of rows) {
+    const got = parser.parse(row.line);
+    if (row.error !== undefined) {
+      t.equal(got, row.error, row.name);
+      continue;
+    }
+    if (typeof got === 'string') {
+      t.fail(`${row.name}: ${got}`);
+      continue;
+    }
+    t.strictSame(got.fields, row.fields, `${row.name}: fields`);
+    t.equal(got.timeMs, row.timeMs, `${row.name}: time`);
+  }
+});
+
+t.test('a configured time field name is the one taken out', async (t) => {
+  const parser = new JsonParser('timestamp');
+  const got = parser.parse('{"timestamp":"2026-11-25T21:00:00Z","@timestamp":"2026-11-25T20:00:00Z"}');
+  t.not(typeof got, 'string');
+  if (typeof got === 'string') return;
+  t.equal(got.timeMs, T0, 'the configured field wins');
+  t.strictSame(got.fields, { '@timestamp': '2026-11-25T20:00:00Z' });
+});
+
+t.test('a __proto__ key is data, not a prototype', async (t) => {
+  const got = new JsonParser('@timestamp').parse('{"__proto__":{"polluted":true},"a":1}');
+  if (typeof got === 'string') {
+    t.fail(got);
+    return;
+  }
+  t.equal(({} as Record<string, unknown>)['polluted'], undefined, 'Object.prototype untouched');
+  t.equal(JSON.stringify(got.fields), '{"__proto__":{"polluted":true},"a":1}', 'encodes as it came');
+});
