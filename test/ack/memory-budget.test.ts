@@ -1,0 +1,64 @@
+import t from 'tap';
+import { MemoryBudget } from '../../src/ack/memory-budget.js';
+
+t.test('reserve and release count bytes; exhausted at the limit, not before', async (t) => {
+  // [operations, used after, exhausted after]
+  const table: Array<[Array<['reserve' | 'release', number]>, number, boolean]> = [
+    [[], 0, false],
+    [[['reserve', 99]], 99, false],
+    [[['reserve', 100]], 100, true],
+    [[['reserve', 150]], 150, true], // one read may overshoot: the check is before a read
+    [[['reserve', 100], ['release', 1]], 99, false],
+    [[['reserve', 60], ['reserve', 60], ['release', 60]], 60, false],
+    [[['reserve', 10], ['release', 50]], 0, false], // never below zero
+  ];
+  for (const [ops, used, exhausted] of table) {
+    const b = new MemoryBudget(100);
+    for (const [op, n] of ops) b[op](n);
+    const name = ops.map(([op, n]) => `${op} ${n}`).join(', ') || 'nothing';
+    t.equal(b.usedBytes, used, `${name}: used`);
+    t.equal(b.exhausted, exhausted, `${name}: exhausted`);
+  }
+  t.equal(new MemoryBudget(123).limitBytes, 123);
+});
+
+t.test('onRoom: at once when there is room; else once, on the release that makes room', async (t) => {
+  const b = new MemoryBudget(100);
+  let calls = 0;
+  b.onRoom(() => calls++);
+  t.equal(calls, 1, 'room now: called at once');
+
+  b.reserve(100);
+  const woken: string[] = [];
+  b.onRoom(() => woken.push('a'));
+  b.onRoom(() => woken.push('b'));
+  t.same(woken, [], 'exhausted: waits');
+  b.reserve(20);
+  b.release(10); // 110: still exhausted
+  t.same(woken, [], 'a release that leaves it exhausted wakes nobody');
+  b.release(10); // 100: still at the limit
+  t.same(woken, [], 'at the limit is still exhausted');
+  b.release(1); // 99
+  t.same(woken, ['a', 'b'], 'both woken, in order');
+  b.reserve(50);
+  b.release(50);
+  t.same(woken, ['a', 'b'], 'each waiter is called once only');
+});
+
+t.test('a waiter that reserves again while being woken does not lose the others', async (t) => {
+  const b = new MemoryBudget(100);
+  b.reserve(100);
+  const woken: string[] = [];
+  // The first waiter fills the budget again (a tailer reading its next chunk) and waits again.
+  const greedy = () => {
+    woken.push('greedy');
+    b.reserve(100);
+    b.onRoom(greedy);
+  };
+  b.onRoom(greedy);
+  b.onRoom(() => woken.push('other'));
+  b.release(100);
+  t.same(woken, ['greedy', 'other'], 'everyone waiting at the release is called');
+  b.release(100);
+  t.same(woken, ['greedy', 'other', 'greedy'], 'the re-registered waiter is woken by the next release');
+});
