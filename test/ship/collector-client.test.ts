@@ -1,0 +1,68 @@
+import t from 'tap';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/log/logger.js';
+import { CollectorClient } from '../../src/ship/collector-client.js';
+import { collectorUrl } from '../../src/ship/collector-url.js';
+import { createEncoder } from '../../src/ship/encoders/create-encoder.js';
+import { ctx } from '../helpers/records.js';
+
+const log = createLogger('silent');
+
+function client(env: Record<string, string>) {
+  const { config } = loadConfig(env);
+  const c = new CollectorClient(config, createEncoder(config, ctx, '1.2.3'), '1.2.3', log);
+  t.teardown(async () => {
+    c.close();
+    await c.transport.destroy();
+  });
+  return c;
+}
+
+t.test('the protocol path is added to a URL without one; a URL with a path is kept', async (t) => {
+  const cases: Array<[string, string, string]> = [
+    ['http://loki:3100', '/loki/api/v1/push', 'http://loki:3100/loki/api/v1/push'],
+    ['http://loki:3100/', '/loki/api/v1/push', 'http://loki:3100/loki/api/v1/push'],
+    ['http://gw/loki/api/v1/push?x=1', '/loki/api/v1/push', 'http://gw/loki/api/v1/push?x=1'],
+    ['http://es:9200/?pipeline=nginx', '/_bulk', 'http://es:9200/_bulk?pipeline=nginx'],
+    ['http://es:9200/web/_bulk', '/_bulk', 'http://es:9200/web/_bulk'],
+    ['http://fluentbit:9880/nginx.access', '/', 'http://fluentbit:9880/nginx.access'],
+    ['http://vector:8080', '/', 'http://vector:8080/'],
+  ];
+  for (const [url, path, want] of cases) t.equal(collectorUrl(new URL(url), path).href, want, url);
+  const sinks: Array<[string, string]> = [
+    ['ndjson', 'http://c:1/'],
+    ['json', 'http://c:1/'],
+    ['loki', 'http://c:1/loki/api/v1/push'],
+    ['elasticsearch', 'http://c:1/_bulk'],
+    ['otlp', 'http://c:1/v1/logs'],
+    ['splunk_hec', 'http://c:1/services/collector/event'],
+  ];
+  for (const [sink, want] of sinks) {
+    t.equal(client({ TAILSHIP_COLLECTOR_URL: 'http://c:1', TAILSHIP_SINK: sink }).url.href, want, sink);
+  }
+});
+
+t.test('golden headers: user agent, credentials, extra headers, tenant', async (t) => {
+  const loki = client({
+    TAILSHIP_COLLECTOR_URL: 'http://loki:3100',
+    TAILSHIP_SINK: 'loki',
+    TAILSHIP_AUTH_BEARER_TOKEN: 'tok',
+    TAILSHIP_HEADERS: 'X-Team=web,X-Env=prod',
+    TAILSHIP_TENANT_ID: 'team-a',
+  });
+  t.same(loki.headers(), {
+    'user-agent': 'tailship/1.2.3',
+    'x-team': 'web',
+    'x-env': 'prod',
+    'x-scope-orgid': 'team-a',
+    authorization: 'Bearer tok',
+  });
+  t.same(client({ TAILSHIP_COLLECTOR_URL: 'http://c:1' }).headers(), { 'user-agent': 'tailship/1.2.3' });
+  const hec = client({ TAILSHIP_COLLECTOR_URL: 'https://splunk:8088', TAILSHIP_SINK: 'splunk_hec', TAILSHIP_AUTH_BEARER_TOKEN: 'hec-token' });
+  const h = hec.headers();
+  t.equal(h['authorization'], 'Splunk hec-token');
+  t.match(h['x-splunk-request-channel'], /^[0-9a-f-]{36}$/);
+  t.equal(hec.headers()['x-splunk-request-channel'], h['x-splunk-request-channel'], 'one channel per process');
+  const basic = client({ TAILSHIP_COLLECTOR_URL: 'http://es:9200', TAILSHIP_SINK: 'elasticsearch', TAILSHIP_AUTH_BASIC_USER: 'elastic', TAILSHIP_AUTH_BASIC_PASSWORD: 'changeme' });
+  t.equal(basic.headers()['authorization'], `Basic ${Buffer.from('elastic:changeme').toString('base64')}`);
+});

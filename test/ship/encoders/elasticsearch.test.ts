@@ -1,0 +1,119 @@
+import t from 'tap';
+import { elasticsearchEncoder, readBulkResponse } from '../../../src/ship/encoders/elasticsearch.js';
+import { indexPatternProblem, IndexName } from '../../../src/ship/encoders/es-index.js';
+import { bulkProblems } from '../../helpers/protocol-rules.js';
+import { ACCESS, ctx, rec, T0 } from '../../helpers/records.js';
+
+const DOC_TAIL =
+  '"host":"web-7d4b9","kubernetes":{"pod":"web-7d4b9","namespace":"shop","node":"worker-1","pod_ip":"10.1.2.3","container":"nginx-container"},"env":"prod"}';
+
+t.test('golden: create action with the record id, then the document; final newline', async (t) => {
+  const enc = elasticsearchEncoder(ctx, { index: 'logs-%Y.%m.%d' });
+  t.equal(enc.defaultPath, '/_bulk');
+  t.equal(enc.contentType, 'application/x-ndjson');
+  const body = enc.body([rec(0, ACCESS), rec(96, 'next', { timeMs: T0 + 86_400_000 })].map((r) => enc.encode(r)));
+  const expected =
+    '{"create":{"_index":"logs-2026.11.25","_id":"a1b2c3d4e5f60718-0"}}\n' +
+    `{"@timestamp":"2026-11-25T21:00:00.123Z","message":${JSON.stringify(ACCESS)},"file":"/pod-data/access.log","offset":0,"id":"a1b2c3d4e5f60718-0",${DOC_TAIL}\n` +
+    '{"create":{"_index":"logs-2026.11.26","_id":"a1b2c3d4e5f60718-60"}}\n' +
+    `{"@timestamp":"2026-11-26T21:00:00.123Z","message":"next","file":"/pod-data/access.log","offset":96,"id":"a1b2c3d4e5f60718-60",${DOC_TAIL}\n`;
+  t.equal(body, expected);
+  t.same(bulkProblems(body), []);
+});
+
+t.test('no index configured: the action names none, so /<index>/_bulk in the URL applies', async (t) => {
+  const enc = elasticsearchEncoder(ctx, { index: undefined });
+  const body = enc.body([enc.encode(rec(0, 'x'))]);
+  t.equal(body.split('\n')[0], '{"create":{"_id":"a1b2c3d4e5f60718-0"}}');
+  t.same(bulkProblems(body), []);
+});
+
+t.test('the bulk rules catch what Elasticsearch would refuse', async (t) => {
+  t.match(bulkProblems('{"create":{"_id":"1"}}\n{"a":1}').join(), /newline/);
+  t.match(bulkProblems('{"create":{"_id":"1"}}\n').join(), /odd number/);
+  t.match(bulkProblems('{"index":{}}\n{"a":1}\n').join(), /create/);
+});
+
+t.test('index patterns', async (t) => {
+  const day = new IndexName('logs-%Y.%m.%d');
+  t.equal(day.json(T0), '"logs-2026.11.25"');
+  t.equal(day.json(Date.parse('2026-11-25T23:59:59.999Z')), '"logs-2026.11.25"');
+  t.equal(day.json(Date.parse('2026-11-26T00:00:00.000Z')), '"logs-2026.11.26"');
+  t.equal(day.json(Date.parse('2026-01-02T00:00:00.000Z')), '"logs-2026.01.02"');
+  t.equal(new IndexName('logs-%Y.%m.%d-%H').json(T0), '"logs-2026.11.25-21"');
+  t.equal(new IndexName('plain').json(T0), '"plain"');
+  t.equal(new IndexName('pct-%%-%Y').json(T0), '"pct-%-2026"');
+  t.equal(indexPatternProblem('logs-tailship-default'), undefined);
+  t.equal(indexPatternProblem('logs-%Y.%m.%d'), undefined);
+  t.match(indexPatternProblem('Logs'), /lowercase/);
+  t.match(indexPatternProblem('logs-%j'), /placeholder %j/);
+  t.match(indexPatternProblem('logs-%'), /placeholder/);
+  t.match(indexPatternProblem('_logs'), /start/);
+  t.match(indexPatternProblem('a b'), /lowercase/);
+  t.match(indexPatternProblem(''), /empty/);
+});
+
+/** A bulk response as Elasticsearch writes it, one item per document, in request order. */
+function bulkResponse(items: Array<[number, string?, string?]>): string {
+  return JSON.stringify({
+    took: 12,
+    errors: items.some(([s]) => s >= 300),
+    items: items.map(([status, type, reason], i) => ({
+      create: {
+        _index: 'logs-2026.11.25',
+        _id: `id-${i}`,
+        status,
+        ...(type ? { error: { type, reason, index: 'logs-2026.11.25', shard: '0' } } : { _version: 1, result: 'created' }),
+      },
+    })),
+  });
+}
+
+t.test('mixed item statuses: exactly the right items delivered, retried, dead-lettered', async (t) => {
+  const body = bulkResponse([
+    [201],
+    [409, 'version_conflict_engine_exception', '[id-1]: version conflict, document already exists (current version [1])'],
+    [429, 'es_rejected_execution_exception', 'rejected execution of coordinating operation'],
+    [400, 'document_parsing_exception', "[1:15] failed to parse field [status] of type [long] in document with id 'id-3'"],
+    [201],
+    [503, 'unavailable_shards_exception', 'primary shard is not active'],
+    [404, 'index_not_found_exception', 'no such index [logs-x]'],
+  ]);
+  const out = readBulkResponse(body, 7);
+  t.same(out, {
+    kind: 'partial',
+    retry: [2, 5],
+    reject: [
+      {
+        index: 3,
+        reason:
+          "bulk item 400 document_parsing_exception: [1:15] failed to parse field [status] of type [long] in document with id 'id-3'",
+      },
+      { index: 6, reason: 'bulk item 404 index_not_found_exception: no such index [logs-x]' },
+    ],
+  });
+});
+
+t.test('bulk responses that settle the whole request', async (t) => {
+  t.same(readBulkResponse('{"took":3,"errors":false,"items":[{"create":{"status":201}}]}', 1), { kind: 'delivered' });
+  t.same(
+    readBulkResponse(bulkResponse([[409, 'version_conflict_engine_exception', 'exists'], [201]]), 2),
+    { kind: 'delivered' },
+    'only 409s: a re-send of stored documents',
+  );
+  t.equal(readBulkResponse('<html>proxy</html>', 1).kind, 'retry', 'unreadable 200 is not proof of delivery');
+  t.match(readBulkResponse(bulkResponse([[429, 'x', 'y']]), 2), { kind: 'retry', reason: /1 items for 2 documents/ });
+  const cause = JSON.stringify({
+    errors: true,
+    items: [{ create: { status: 400, error: { type: 'mapper_parsing_exception', reason: 'failed', caused_by: { type: 'illegal_argument_exception', reason: 'bad date' } } } }],
+  });
+  t.match(readBulkResponse(cause, 1), { kind: 'partial', reject: [{ index: 0, reason: /caused by illegal_argument_exception: bad date/ }] });
+});
+
+t.test('HTTP status of the whole request', async (t) => {
+  const enc = elasticsearchEncoder(ctx, { index: 'x' });
+  t.equal(enc.read({ status: 429, body: '', retryAfterMs: undefined }, ['a']).kind, 'retry');
+  t.equal(enc.read({ status: 413, body: '', retryAfterMs: undefined }, ['a']).kind, 'split');
+  t.equal(enc.read({ status: 400, body: '{"error":"bad"}', retryAfterMs: undefined }, ['a']).kind, 'reject');
+  t.equal(enc.read({ status: 200, body: bulkResponse([[201]]), retryAfterMs: undefined }, ['a']).kind, 'delivered');
+});

@@ -1,0 +1,27 @@
+import t from 'tap';
+import { jsonArrayEncoder } from '../../../src/ship/encoders/json-array.js';
+import { ndjsonEncoder } from '../../../src/ship/encoders/ndjson.js';
+import { ACCESS, ctx, rec } from '../../helpers/records.js';
+
+const TAIL =
+  '"host":"web-7d4b9","kubernetes":{"pod":"web-7d4b9","namespace":"shop","node":"worker-1","pod_ip":"10.1.2.3","container":"nginx-container"},"env":"prod"}';
+const doc = (offset: number, message: string) =>
+  `{"@timestamp":"2026-11-25T21:00:00.123Z","message":${JSON.stringify(message)},"file":"/pod-data/access.log","offset":${offset},"id":"a1b2c3d4e5f60718-${offset.toString(16)}",${TAIL}`;
+
+t.test('json: one array per request', async (t) => {
+  const enc = jsonArrayEncoder(ctx);
+  t.equal(enc.contentType, 'application/json');
+  t.equal(enc.defaultPath, '/');
+  const body = enc.body([rec(0, ACCESS), rec(96, 'b')].map((r) => enc.encode(r)));
+  t.equal(body, `[${doc(0, ACCESS)},${doc(96, 'b')}]`);
+  t.equal(JSON.parse(body).length, 2);
+  t.equal(enc.body([enc.encode(rec(0, 'only'))]), `[${doc(0, 'only')}]`);
+  for (const status of [200, 201, 204]) t.equal(enc.read({ status, body: '', retryAfterMs: undefined }, []).kind, 'delivered', `${status}`);
+  t.equal(enc.read({ status: 400, body: '', retryAfterMs: undefined }, []).kind, 'reject');
+});
+
+t.test('ndjson: one object per line', async (t) => {
+  const enc = ndjsonEncoder(ctx);
+  t.equal(enc.contentType, 'application/x-ndjson');
+  t.equal(enc.body([rec(0, ACCESS), rec(96, 'b')].map((r) => enc.encode(r))), `${doc(0, ACCESS)}\n${doc(96, 'b')}\n`);
+});

@@ -1,0 +1,138 @@
+import t from 'tap';
+import { isValidLokiLabelName, lokiEncoder, type LokiOptions } from '../../../src/ship/encoders/loki.js';
+import { lokiPushProblems } from '../../helpers/protocol-rules.js';
+import { ACCESS, ctx, rec, T0 } from '../../helpers/records.js';
+
+const DEFAULT_LABELS: LokiOptions['labels'] = [
+  ['job', 'tailship'],
+  ['namespace', '$kubernetes.namespace'],
+  ['pod', '$kubernetes.pod'],
+  ['container', '$kubernetes.container'],
+  ['filename', '$file'],
+];
+const opts = (over: Partial<LokiOptions> = {}): LokiOptions => ({
+  labels: DEFAULT_LABELS,
+  structuredMetadata: [],
+  line: 'message',
+  ...over,
+});
+
+t.test('golden: streams by label set, nanosecond strings, sorted by time within a stream', async (t) => {
+  const enc = lokiEncoder(ctx, opts());
+  t.equal(enc.defaultPath, '/loki/api/v1/push');
+  t.equal(enc.contentType, 'application/json');
+  const records = [
+    rec(0, ACCESS),
+    rec(96, 'second "quoted" line\ttab'),
+    rec(0, 'error line', { file: '/pod-data/error.log', timeMs: T0 - 5, readTimeMs: T0 - 5 }),
+    rec(200, 'older', { timeMs: T0 - 1000 }),
+  ];
+  const body = enc.body(records.map((r) => enc.encode(r)));
+  const labels = (file: string) => ({
+    container: 'nginx-container',
+    filename: file,
+    job: 'tailship',
+    namespace: 'shop',
+    pod: 'web-7d4b9',
+  });
+  const expected = JSON.stringify({
+    streams: [
+      {
+        stream: labels('/pod-data/access.log'),
+        values: [
+          ['1795640399123000200', 'older'],
+          ['1795640400123000000', ACCESS],
+          ['1795640400123000096', 'second "quoted" line\ttab'],
+        ],
+      },
+      { stream: labels('/pod-data/error.log'), values: [['1795640400118000000', 'error line']] },
+    ],
+  });
+  t.equal(body, expected);
+  t.same(lokiPushProblems(body), []);
+});
+
+t.test('identical lines read in the same millisecond stay distinct entries (offset in the nanoseconds)', async (t) => {
+  const enc = lokiEncoder(ctx, opts());
+  const a = enc.encode(rec(0, 'GET /healthz 200'));
+  const b = enc.encode(rec(17, 'GET /healthz 200'));
+  t.not(a.ns, b.ns);
+  t.equal(a.ns.slice(0, 13), String(T0));
+});
+
+t.test('labels from parsed fields, missing values omitted, structured metadata, JSON lines', async (t) => {
+  const enc = lokiEncoder(ctx, {
+    labels: [
+      ['app', 'web'],
+      ['status', '$status'],
+      ['zone', '$kubernetes.zone_missing'],
+    ],
+    structuredMetadata: [
+      ['id', '$id'],
+      ['offset', '$offset'],
+      ['method', '$method'],
+    ],
+    line: 'json',
+  });
+  const r1 = rec(0, ACCESS, { fields: { status: 200, method: 'GET' } });
+  const r2 = rec(96, 'POST /x', { fields: { status: 404, method: 'POST' } });
+  const r3 = rec(150, 'unparsed');
+  const body = enc.body([r1, r2, r3].map((r) => enc.encode(r)));
+  t.same(lokiPushProblems(body), []);
+  const push = JSON.parse(body);
+  t.same(
+    push.streams.map((s: { stream: unknown }) => s.stream),
+    [{ app: 'web', status: '200' }, { app: 'web', status: '404' }, { app: 'web' }],
+  );
+  const first = push.streams[0].values[0];
+  t.same(first[2], { id: 'a1b2c3d4e5f60718-0', offset: '0', method: 'GET' });
+  const line = JSON.parse(first[1]);
+  t.equal(line.message, ACCESS);
+  t.equal(line['@timestamp'], '2026-11-25T21:00:00.123Z');
+  t.equal(line.id, 'a1b2c3d4e5f60718-0');
+  t.same(push.streams[2].values[0][2], { id: 'a1b2c3d4e5f60718-96', offset: '150' }, 'absent fields are left out');
+});
+
+t.test('a label set that resolves to nothing still has one label (Loki refuses none)', async (t) => {
+  const bare = { ...ctx, kubernetes: {} };
+  const enc = lokiEncoder(bare, opts({ labels: [['namespace', '$kubernetes.namespace']] }));
+  const body = enc.body([enc.encode(rec(0, 'x'))]);
+  t.same(JSON.parse(body).streams[0].stream, { job: 'tailship' });
+  t.same(lokiPushProblems(body), []);
+});
+
+t.test('label names', async (t) => {
+  for (const ok of ['job', 'k8s_pod', '_x', 'A1']) t.ok(isValidLokiLabelName(ok), ok);
+  for (const bad of ['1a', 'a-b', 'a.b', '__name__', '', 'é']) t.notOk(isValidLokiLabelName(bad), bad);
+});
+
+t.test('responses: what is delivered, retried, split and dead-lettered', async (t) => {
+  const enc = lokiEncoder(ctx, opts());
+  const tooFar =
+    "entry with timestamp 2026-11-25 20:00:00 +0000 UTC ignored, reason: 'entry too far behind, entry timestamp is: 2026-11-25T20:00:00Z, oldest acceptable timestamp is: 2026-11-25T20:30:00Z',\nuser 'fake', total ignored: 1 out of 3 for stream: {job=\"tailship\"}";
+  const outOfOrder =
+    "entry with timestamp 2026-11-25 20:00:00 +0000 UTC ignored, reason: 'entry out of order' for stream: {job=\"tailship\"},\ntotal ignored: 1 out of 1";
+  const cases: Array<[number, string, number | undefined, string, RegExp | undefined]> = [
+    [204, '', undefined, 'delivered', undefined],
+    [200, '', undefined, 'delivered', undefined],
+    [429, 'Ingestion rate limit exceeded for user fake', 3000, 'retry', /HTTP 429: Ingestion rate limit/],
+    [500, 'internal', undefined, 'retry', /HTTP 500/],
+    [503, '', undefined, 'retry', /HTTP 503/],
+    [400, tooFar, undefined, 'reject', /entry too far behind/],
+    [400, outOfOrder, undefined, 'reject', /entry out of order/],
+    [413, 'request body too large', undefined, 'split', /HTTP 413/],
+  ];
+  for (const [status, body, retryAfterMs, kind, reason] of cases) {
+    const out = enc.read({ status, body, retryAfterMs }, []);
+    t.equal(out.kind, kind, `${status} ${body.slice(0, 30)}`);
+    if (reason && 'reason' in out) t.match(out.reason, reason);
+    if (retryAfterMs !== undefined && out.kind === 'retry') t.equal(out.retryAfterMs, retryAfterMs);
+    if (out.kind === 'reject') t.equal(out.status, 400);
+  }
+});
+
+t.test('size counts the entry', async (t) => {
+  const enc = lokiEncoder(ctx, opts());
+  const e = enc.encode(rec(0, 'héllo'));
+  t.equal(enc.size(e), Buffer.byteLength(e.text) + 1);
+});
