@@ -152,7 +152,7 @@ export class TailManager {
     for (const path of [...this.#paths.keys()]) if (!seen.has(path)) await this.#reconcile(path);
     for (const path of [...this.#errors.keys()]) if (!seen.has(path)) this.#errors.delete(path);
     const now = Date.now();
-    for (const t of [...this.#tailers.values()]) await this.#check(t, now, true);
+    for (const t of [...this.#tailers.values()]) await this.#check(t, now);
     this.#prune(now);
   }
 
@@ -173,7 +173,7 @@ export class TailManager {
     const prev = this.#paths.get(path);
     if (prev === id) {
       const t = this.#tailers.get(id);
-      if (t) await this.#check(t, Date.now(), false);
+      if (t) await this.#check(t, Date.now());
       return;
     }
     if (prev !== undefined) {
@@ -185,7 +185,7 @@ export class TailManager {
     if (existing) {
       // A known file under another name: a rotated name the globs match, or a symlink.
       this.#map(path, existing);
-      await this.#check(existing, Date.now(), false);
+      await this.#check(existing, Date.now());
       return;
     }
     await this.#openTailer(path);
@@ -269,7 +269,7 @@ export class TailManager {
    * observes: the read loop applies truncation and decides to close, so a read in flight
    * never races a change of position or descriptor.
    */
-  async #check(t: FileTailer, now: number, deep: boolean): Promise<void> {
+  async #check(t: FileTailer, now: number): Promise<void> {
     if (!t.open || t.closing) {
       if (!t.open && t.ackQueue.pending === 0) this.#retire(t);
       return;
@@ -280,7 +280,9 @@ export class TailManager {
     } catch {
       return;
     }
-    if (st.size < t.position || (deep && (await this.#headChanged(t, st.size)))) t.truncatePending = true;
+    // The head is compared on every look (a 1 KiB pread): a file truncated and refilled
+    // past our offset between two looks would otherwise be read from mid-line.
+    if (st.size < t.position || (await this.#headChanged(t, st.size))) t.truncatePending = true;
     if (st.size > t.size) t.lastGrowthMs = now;
     t.size = Math.max(st.size, t.position);
     t.deleted = st.nlink === 0;

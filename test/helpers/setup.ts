@@ -1,0 +1,48 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestCollector, type Responder } from './collector.js';
+import { TailshipProcess } from './tailship-process.js';
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+/** A temp dir with `logs/` and `state/`, removed by the OS's tmp cleaning, not by us. */
+export function tempDirs(): { dir: string; logs: string; state: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tailship-test-'));
+  const logs = join(dir, 'logs');
+  mkdirSync(logs);
+  return { dir, logs, state: join(dir, 'state') };
+}
+
+/** A running collector, torn down with the test. */
+export async function startCollector(t: Teardown, responder?: Responder): Promise<TestCollector> {
+  const collector = new TestCollector(responder);
+  await collector.start();
+  t.teardown(() => collector.close());
+  return collector;
+}
+
+/** The built tailship against `collector`, ready; SIGKILLed at teardown if still running. */
+export async function startTailship(
+  t: Teardown,
+  collector: TestCollector,
+  state: string,
+  env: Record<string, string>,
+): Promise<TailshipProcess> {
+  const ts = new TailshipProcess({
+    TAILSHIP_COLLECTOR_URL: collector.url,
+    TAILSHIP_STATE_DIR: state,
+    TAILSHIP_BATCH_LINGER_MS: '50',
+    TAILSHIP_POLL_INTERVAL: '100ms',
+    TAILSHIP_CHECKPOINT_INTERVAL: '100ms',
+    TAILSHIP_DRAIN_QUIET: '300ms',
+    TAILSHIP_RETRY_INITIAL: '50ms',
+    TAILSHIP_RETRY_MAX: '500ms',
+    ...env,
+  });
+  t.teardown(() => ts.kill());
+  await ts.ready();
+  return ts;
+}
