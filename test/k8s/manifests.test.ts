@@ -188,6 +188,17 @@ t.test('tailship reads every variable the manifests give it, and accepts the val
     // The token comes from the Secret, as a file.
     const auth = volumes.get('collector-auth');
     t.equal(auth?.secret?.secretName, secret['metadata'].name, `${file}: the Secret in k8s/ is mounted`);
+    const authMount = sidecar.volumeMounts.find((m: Obj) => m.name === 'collector-auth');
+    const tokenFile: string = env['TAILSHIP_AUTH_BEARER_TOKEN_FILE'] ?? '';
+    t.equal(
+      tokenFile.slice(0, tokenFile.lastIndexOf('/')),
+      authMount?.mountPath,
+      `${file}: TAILSHIP_AUTH_BEARER_TOKEN_FILE is in the Secret's mount`,
+    );
+    t.ok(
+      Object.hasOwn(secret['data'] ?? {}, tokenFile.slice(tokenFile.lastIndexOf('/') + 1)),
+      `${file}: the token file is a key of the Secret`,
+    );
     t.ok(!JSON.stringify(sidecar.env).includes('secretKeyRef'), `${file}: no secret in an environment variable`);
   }
 });

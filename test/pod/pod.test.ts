@@ -276,6 +276,19 @@ async function podTest(): Promise<void> {
       ours.every((r) => r['kubernetes']?.pod === podName && r['kubernetes']?.container === 'nginx-container'),
       'every record has the metadata',
     );
+
+    // The token travels ConfigMap (file path) → Secret volume → Authorization header.
+    // Kubernetes writes a Secret's data decoded; podman 4.3 writes the base64 text as
+    // it is (a podman bug), so on podman the header carries that text.
+    const encoded: string = secret.data.token;
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const sent = new Set(collector.requests.map((r) => r.headers['authorization']));
+    t.equal(sent.size, 1, 'one Authorization value on every request');
+    t.ok(
+      [`Bearer ${decoded}`, `Bearer ${encoded}`].includes([...sent][0] as string),
+      'the Secret\'s token is the bearer token',
+    );
+    t.comment(`Secret volume content as the runtime wrote it: ${sent.has(`Bearer ${decoded}`) ? 'decoded' : 'base64 text'}`);
   });
 
   await t.test('podman pod stop: tailship drains what nginx writes while stopping, exits 0', async (t) => {
