@@ -1,0 +1,95 @@
+import t from 'tap';
+import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+import { parseParserRules } from '../../src/config/record-config.js';
+
+const base = { TAILSHIP_COLLECTOR_URL: 'http://collector:9000/' };
+
+t.test('defaults: no parser, no multiline, @timestamp', async (t) => {
+  const { config } = loadConfig(base);
+  t.strictSame(config.records, {
+    timestampField: '@timestamp',
+    parsers: [],
+    parserRegex: undefined,
+    multiline: undefined,
+  });
+});
+
+t.test('TAILSHIP_PARSER forms', async (t) => {
+  const rows: Array<[string, unknown]> = [
+    ['none', []],
+    ['nginx', [{ glob: undefined, parser: 'nginx' }]],
+    [' JSON ', [{ glob: undefined, parser: 'json' }]],
+    [
+      'error.log=nginx, *.json.log=json ,*.log=none',
+      [
+        { glob: 'error.log', parser: 'nginx' },
+        { glob: '*.json.log', parser: 'json' },
+        { glob: '*.log', parser: 'none' },
+      ],
+    ],
+    ['*.log=none', []],
+    ['xml', undefined],
+    ['*.log=xml', undefined],
+    ['=nginx', undefined],
+    ['access.log=nginx,oops', undefined],
+  ];
+  for (const [text, want] of rows) t.strictSame(parseParserRules(text), want, text);
+});
+
+/** The ConfigError loadConfig throws for `env`, or undefined. */
+function configError(env: Record<string, string>): ConfigError | undefined {
+  try {
+    loadConfig({ ...base, ...env });
+    return undefined;
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+}
+
+t.test('errors name the variable', async (t) => {
+  const rows: Array<[string, Record<string, string>, string, RegExp]> = [
+    ['unknown parser', { TAILSHIP_PARSER: 'xml' }, 'TAILSHIP_PARSER', /expected one of none, json, nginx, regex/],
+    ['regex without a pattern', { TAILSHIP_PARSER: 'regex' }, 'TAILSHIP_PARSER_REGEX', /required/],
+    [
+      'invalid pattern',
+      { TAILSHIP_PARSER: 'regex', TAILSHIP_PARSER_REGEX: '(?<a>x' },
+      'TAILSHIP_PARSER_REGEX',
+      /valid JavaScript regular expression \(Invalid regular expression/,
+    ],
+    ['pattern without named groups', { TAILSHIP_PARSER: 'regex', TAILSHIP_PARSER_REGEX: '(\\w+)' }, 'TAILSHIP_PARSER_REGEX', /named groups/],
+    ['invalid multiline start', { TAILSHIP_MULTILINE_START: '[' }, 'TAILSHIP_MULTILINE_START', /regular expression/],
+    ['multiline timeout without a unit', { TAILSHIP_MULTILINE_START: '^S', TAILSHIP_MULTILINE_TIMEOUT: '5' }, 'TAILSHIP_MULTILINE_TIMEOUT', /duration/],
+    ['time field taken by the record', { TAILSHIP_TIMESTAMP_FIELD: 'message' }, 'TAILSHIP_TIMESTAMP_FIELD', /other than/],
+    ['static field taken by the record', { TAILSHIP_FIELDS: 'env=prod,host=x' }, 'TAILSHIP_FIELDS', /"host" is taken/],
+    ['static field named like the time field', { TAILSHIP_FIELDS: '@timestamp=x' }, 'TAILSHIP_FIELDS', /"@timestamp" is taken/],
+  ];
+  for (const [name, env, variable, message] of rows) {
+    const error = configError(env);
+    t.equal(error?.variable, variable, `${name}: variable`);
+    t.match(error?.message, message, `${name}: message`);
+    t.match(error?.message, variable, `${name}: the message names ${variable}`);
+  }
+});
+
+t.test('a full records configuration', async (t) => {
+  const { config } = loadConfig({
+    ...base,
+    TAILSHIP_TIMESTAMP_FIELD: 'timestamp',
+    TAILSHIP_PARSER: 'app.log=regex,*.log=nginx',
+    TAILSHIP_PARSER_REGEX: '^(?<level>\\w+) ',
+    TAILSHIP_MULTILINE_START: '^\\d{4}-',
+    TAILSHIP_MULTILINE_TIMEOUT: '2s',
+    TAILSHIP_MULTILINE_FILES: 'app.log',
+  });
+  t.strictSame(config.records, {
+    timestampField: 'timestamp',
+    parsers: [
+      { glob: 'app.log', parser: 'regex' },
+      { glob: '*.log', parser: 'nginx' },
+    ],
+    parserRegex: '^(?<level>\\w+) ',
+    multiline: { startPattern: '^\\d{4}-', timeoutMs: 2000, files: ['app.log'] },
+  });
+  t.ok(Object.isFrozen(config.records.multiline), 'frozen like the rest');
+});
