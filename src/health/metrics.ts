@@ -16,7 +16,7 @@ export function createMetrics() {
     parseErrors: counter('parse_errors_total', 'Lines the parser could not read, shipped unparsed with parse_error.', ['parser']),
     filesWatched: gauge('files_watched', 'Files open for tailing (including rotated ones being drained).'),
     fileOpenErrors: counter('file_open_errors_total', 'Failed attempts to open or read a matched file.', ['code']),
-    rotations: counter('rotations_total', 'Files replaced at their path (rename + create).'),
+    rotations: counter('rotations_total', 'Files that left their watched path (renamed away, replaced or deleted).'),
     truncations: counter('truncations_total', 'Files truncated under tailship (copytruncate); read again from 0.'),
     batchesSent: counter('batches_sent_total', 'Requests the collector accepted.'),
     recordsSent: counter('records_sent_total', 'Records the collector accepted.'),

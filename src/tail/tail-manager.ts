@@ -30,6 +30,7 @@ export interface TailObserver {
   fileOpened(path: string, offset: number, resumed: boolean): void;
   fileClosed(path: string, deleted: boolean): void;
   truncated(path: string, previousOffset: number): void;
+  /** A file left every watched path (renamed away, replaced or deleted). */
   rotated(path: string): void;
   openFailed(path: string, code: string): void;
   bytesRead(n: number): void;
@@ -176,11 +177,8 @@ export class TailManager {
       if (t) await this.#check(t, Date.now());
       return;
     }
-    if (prev !== undefined) {
-      // The path leads to a new file: the old one was rotated away (rename + create).
-      this.#unmap(path);
-      this.#observer.rotated(path);
-    }
+    // The path leads to a new file: the old one was rotated away (rename + create).
+    if (prev !== undefined) this.#unmap(path);
     const existing = this.#tailers.get(id);
     if (existing) {
       // A known file under another name: a rotated name the globs match, or a symlink.
@@ -255,8 +253,12 @@ export class TailManager {
     const t = this.#tailers.get(id);
     if (!t) return;
     t.paths.delete(path);
-    if (t.paths.size === 0) t.detached = true;
-    else t.path = [...t.paths][0]!;
+    if (t.paths.size > 0) t.path = [...t.paths][0]!;
+    else {
+      // Renamed away, replaced or deleted: drained, then closed after the rotate wait.
+      t.detached = true;
+      this.#observer.rotated(path);
+    }
   }
 
   #openFailed(path: string, code: string): void {
