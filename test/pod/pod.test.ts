@@ -49,6 +49,16 @@ function podman(args: string[], timeoutMs = 60_000): Promise<Run> {
   });
 }
 
+/** Runs podman and resolves with the exit code instead of failing on a non-zero one. */
+function podmanExit(args: string[], timeoutMs = 60_000): Promise<Run & { code: number }> {
+  return new Promise((resolve, reject) => {
+    execFile('podman', args, { env: PODMAN_ENV, timeout: timeoutMs }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') reject(new Error(`podman ${args.join(' ')}: ${error.message}`));
+      else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+    });
+  });
+}
+
 /** A port free on 127.0.0.1 now (the kernel's choice), never 8080. */
 async function freePort(): Promise<number> {
   for (;;) {
@@ -149,6 +159,50 @@ async function podTest(): Promise<void> {
     });
   }
 
+  await t.test('the image: version, config check, no shell, HEALTHCHECK, labels', async (t) => {
+    const { version, license } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+    const run = ['run', '--rm', '--read-only', '--network', 'none', TAILSHIP_IMAGE];
+    t.equal((await podman([...run, '--version'])).stdout.trim(), `tailship ${version}`, '--version');
+    const bad = await podmanExit([...run, '--check-config']);
+    t.equal(bad.code, 78, '--check-config without a collector URL exits 78');
+    t.match(bad.stderr, /TAILSHIP_COLLECTOR_URL/, 'and names the variable');
+    const good = await podmanExit([...run.slice(0, -1), '-e', 'TAILSHIP_COLLECTOR_URL=http://127.0.0.1:9/', TAILSHIP_IMAGE, '--check-config']);
+    t.equal(good.code, 0, '--check-config with one exits 0');
+    t.doesNotThrow(() => JSON.parse(good.stdout), 'and prints the effective configuration as JSON');
+    const shell = await podmanExit(['run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', TAILSHIP_IMAGE, '-c', 'true']);
+    t.not(shell.code, 0, 'there is no /bin/sh in the image');
+
+    const image = JSON.parse((await podman(['image', 'inspect', TAILSHIP_IMAGE])).stdout)[0];
+    t.equal(image.Config.User, '10001:10001', 'USER 10001:10001');
+    t.equal(image.Config.StopSignal, 'SIGTERM', 'STOPSIGNAL SIGTERM');
+    t.match(image.Config.Labels, {
+      'org.opencontainers.image.version': version,
+      'org.opencontainers.image.licenses': license,
+      'org.opencontainers.image.source': String,
+    }, 'OCI labels');
+    const size = Number((await podman(['image', 'inspect', TAILSHIP_IMAGE, '--format', '{{.Size}}'])).stdout);
+    t.comment(`image size: ${(size / 2 ** 20).toFixed(0)} MiB`);
+
+    // The image's own HEALTHCHECK (node asking /healthz; there is no curl), on a plain
+    // container with a read-only root: healthy, then SIGTERM → exit 0.
+    const port = await freePort();
+    const name = `tailship-healthcheck-${process.pid}`;
+    await podman(['run', '-d', '--name', name, '--read-only', '--network', 'host',
+      '-e', 'TAILSHIP_COLLECTOR_URL=http://127.0.0.1:9/', '-e', `TAILSHIP_HEALTH_PORT=${port}`,
+      '-e', 'TAILSHIP_INCLUDE=/nonexistent/*.log', TAILSHIP_IMAGE]);
+    try {
+      const healthy = await waitFor('HEALTHCHECK to pass', async () => (await podmanExit(['healthcheck', 'run', name])).code === 0, {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+      });
+      t.ok(healthy, 'HEALTHCHECK passes');
+      await podman(['stop', '-t', '30', name], 45_000);
+      t.equal((await podman(['inspect', name, '--format', '{{.State.ExitCode}}'])).stdout.trim(), '0', 'SIGTERM: exit 0');
+    } finally {
+      await podman(['rm', '-f', '-v', name]).catch(() => undefined);
+    }
+  });
+
   const [pod] = readManifest('pod.yaml');
   const [configMap] = readManifest('configmap.yaml');
   const [secret] = readManifest('secret.yaml');
@@ -190,7 +244,7 @@ async function podTest(): Promise<void> {
 
   await t.test('podman kube play k8s/pod.yaml', async (t) => {
     await podman(['kube', 'play', playFile], 120_000);
-    t.comment(`played in ${elapsed()}`);
+    t.comment(`played, ${elapsed()} into the test`);
     const state = await podman(['pod', 'inspect', podName, '--format', '{{.State}}']);
     t.equal(state.stdout.trim(), 'Running', 'the Pod runs');
     // What the securityContext asked for is what podman ran.
