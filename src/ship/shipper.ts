@@ -63,7 +63,8 @@ export class Shipper<F> {
   readonly #queue: Batch<F>[] = [];
   #inFlight = 0;
   #stopped = false;
-  readonly #sleepers = new Set<() => void>();
+  /** Waiting retries: how to wake each, and when it is due. */
+  readonly #sleepers = new Map<() => void, number>();
   readonly #idleWaiters: Array<() => void> = [];
   readonly state: CollectorState = {
     lastSuccessMs: undefined,
@@ -116,8 +117,7 @@ export class Shipper<F> {
   /** Stops retrying: waits are cut short and unsettled batches stay unacked (re-sent next run). */
   stop(): void {
     this.#stopped = true;
-    for (const wake of this.#sleepers) wake();
-    this.#sleepers.clear();
+    for (const wake of [...this.#sleepers.keys()]) wake();
   }
 
   #next(): void {
@@ -162,16 +162,27 @@ export class Shipper<F> {
           return (await this.#send(pending.slice(0, half))) && (await this.#send(pending.slice(half)));
         }
         case 'partial': {
-          this.#succeeded(pending, started);
+          // Only the records the collector took count as delivered: the ones it asks for
+          // again are counted when they get through, the refused ones as dead letters.
+          const notDelivered = new Set([...outcome.retry, ...outcome.reject.map((r) => r.index)]);
+          this.#succeeded(
+            pending.filter((_, i) => !notDelivered.has(i)),
+            started,
+          );
           if (outcome.reject.length > 0) {
-            const dropped = await this.#deadLetter.write(
-              outcome.reject.map((r) => ({ reason: r.reason, request: this.#requestText(pending[r.index]) })),
-              Date.now(),
+            await this.#deadLetterEntries(
+              outcome.reject.map((r) => ({ reason: r.reason, status: undefined, request: this.#requestText(pending[r.index]) })),
+              outcome.reject[0]!.reason,
+              undefined,
             );
-            this.#observer.deadLettered(outcome.reject.length, outcome.reject[0]!.reason, undefined, dropped);
           }
           if (outcome.retry.length === 0) return true;
           pending = outcome.retry.map((i) => pending[i]!);
+          // TAILSHIP_RETRY_LIMIT counts attempts of a record, whether the whole request
+          // failed or the collector asked for some of its records again.
+          if (attempt >= this.#opts.retryLimit) {
+            return this.#deadLetterAll(pending, 'retry limit reached: the collector asked for these records again', undefined);
+          }
           if (!(await this.#wait(attempt, outcome.retryAfterMs))) return false;
           break;
         }
@@ -186,7 +197,16 @@ export class Shipper<F> {
     }
   }
 
+  /** One request. Never throws: anything unexpected is a failure to retry, not a lost batch. */
   async #attempt(fragments: readonly F[]): Promise<SendOutcome> {
+    try {
+      return await this.#tryAttempt(fragments);
+    } catch (error) {
+      return { kind: 'retry', reason: `request failed: ${(error as Error).message ?? String(error)}` };
+    }
+  }
+
+  async #tryAttempt(fragments: readonly F[]): Promise<SendOutcome> {
     const text = this.#encoder.body(fragments);
     const headers: Record<string, string> = { ...this.#opts.headers(), 'content-type': this.#encoder.contentType };
     let body: Buffer | string = text;
@@ -220,12 +240,36 @@ export class Shipper<F> {
   }
 
   async #deadLetterAll(fragments: readonly F[], reason: string, status: number | undefined): Promise<boolean> {
-    const dropped = await this.#deadLetter.write(
+    await this.#deadLetterEntries(
       fragments.map((f) => ({ reason, status, request: this.#requestText(f) })),
-      Date.now(),
+      reason,
+      status,
     );
-    this.#observer.deadLettered(fragments.length, reason, status, dropped);
     return true;
+  }
+
+  /**
+   * Writes refused records to the dead-letter file and reports them. The collector has
+   * refused them for good either way, so a failed write (state dir gone, disk full) must
+   * not stop the batch from settling: before, the rejection escaped #next as an
+   * unhandled rejection (fatal in Node) and the in-flight slot was never freed. Records
+   * that could not be written are reported as dropped.
+   */
+  async #deadLetterEntries(
+    entries: ReadonlyArray<{ reason: string; status: number | undefined; request: string }>,
+    reason: string,
+    status: number | undefined,
+  ): Promise<void> {
+    let dropped: number;
+    let why = reason;
+    try {
+      dropped = await this.#deadLetter.write(entries, Date.now());
+    } catch (error) {
+      dropped = entries.length;
+      const e = error as NodeJS.ErrnoException;
+      why = `${reason} (not kept: dead-letter file ${e.code ?? e.message})`;
+    }
+    this.#observer.deadLettered(entries.length, why, status, dropped);
   }
 
   #requestText(fragment: F | undefined): string {
@@ -236,20 +280,30 @@ export class Shipper<F> {
   async #wait(attempt: number, retryAfterMs: number | undefined): Promise<boolean> {
     const delay = retryDelayMs(this.#opts.backoff, attempt, this.#random, retryAfterMs);
     this.#observer.retryScheduled(delay);
-    this.state.retrying++;
     const due = Date.now() + delay;
-    this.state.nextAttemptMs = Math.min(this.state.nextAttemptMs ?? Infinity, due);
     await new Promise<void>((resolve) => {
       const wake = () => {
         clearTimeout(timer);
         this.#sleepers.delete(wake);
+        this.#updateRetryState();
         resolve();
       };
       const timer = setTimeout(wake, delay);
-      this.#sleepers.add(wake);
+      this.#sleepers.set(wake, due);
+      this.#updateRetryState();
     });
-    this.state.retrying--;
-    if (this.state.retrying === 0) this.state.nextAttemptMs = undefined;
     return !this.#stopped;
+  }
+
+  /**
+   * `nextAttemptMs` is the earliest due time among the retries still waiting. It was a
+   * running minimum reset only when no retry waited, so with several batches retrying
+   * /status showed a time already past while a later retry was still pending.
+   */
+  #updateRetryState(): void {
+    this.state.retrying = this.#sleepers.size;
+    let next: number | undefined;
+    for (const due of this.#sleepers.values()) if (next === undefined || due < next) next = due;
+    this.state.nextAttemptMs = next;
   }
 }
