@@ -1,9 +1,13 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * Undoes nginx's default log escaping. With `escape=default` (the default) nginx writes
  * `"`, `\`, bytes below 0x20, 0x7F and every byte from 0x80 up as `\xHH` (upper-case
  * hex) in variables, so a quoted field never holds a raw `"`, and a UTF-8 user agent
- * arrives as `\xE2\x80\x94`. The bytes are put back and decoded as UTF-8 (invalid
- * sequences become U+FFFD). Returns `text` itself when it holds no escape.
+ * arrives as `\xE2\x80\x94`. The bytes are put back and decoded as UTF-8 — or, when
+ * they are not valid UTF-8, as Latin-1, the charset HTTP headers historically carry
+ * (a client sending `café` in ISO-8859-1 logs `caf\xE9`), so no character is lost to
+ * U+FFFD. Returns `text` itself when it holds no escape.
  */
 export function unescapeNginx(text: string): string {
   if (text.indexOf('\\x') < 0) return text;
@@ -23,7 +27,8 @@ export function unescapeNginx(text: string): string {
     }
     out[o++] = c;
   }
-  return out.toString('utf8', 0, o);
+  const bytes = out.subarray(0, o);
+  return isUtf8(bytes) ? bytes.toString('utf8') : bytes.toString('latin1');
 }
 
 function hexValue(c: number): number {

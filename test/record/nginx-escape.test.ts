@@ -9,7 +9,7 @@ const rows: Array<[string, string, string]> = [
   ['control bytes', 'a\\x09b\\x0Ac', 'a\tb\nc'],
   ['lower-case hex also', '\\x2f', '/'],
   ['not an escape: kept', '\\xZZ \\x4', '\\xZZ \\x4'],
-  ['invalid UTF-8 becomes U+FFFD', '\\xFF', '\uFFFD'],
+  ['not UTF-8: read as Latin-1, the charset of HTTP headers', 'caf\\xE9 \\xFF', 'café ÿ'],
   ['escape at the very end', 'x\\x22', 'x"'],
 ];
 
