@@ -78,11 +78,14 @@ export class NginxParser implements LineParser {
     // $remote_addr - $remote_user [
     const sp = s.indexOf(' ');
     if (sp <= 0 || s.charCodeAt(sp + 1) !== 45 /* - */ || s.charCodeAt(sp + 2) !== 32) return NGINX_NO_MATCH;
-    const br = s.indexOf(' [', sp + 3);
-    if (br < 0) return NGINX_NO_MATCH;
     const fields: Record<string, unknown> = { remote_addr: s.slice(0, sp) };
-    if (br > sp + 3 && !(br === sp + 4 && s.charCodeAt(sp + 3) === 45)) {
-      fields['remote_user'] = unescapeNginx(s.slice(sp + 3, br));
+    let br: number;
+    if (s.charCodeAt(sp + 3) === 45 && s.charCodeAt(sp + 4) === 32 && s.charCodeAt(sp + 5) === 91) {
+      br = sp + 4; // no user: the usual case, without a search
+    } else {
+      br = s.indexOf(' [', sp + 3);
+      if (br < 0) return NGINX_NO_MATCH;
+      if (br > sp + 3) fields['remote_user'] = unescapeNginx(s.slice(sp + 3, br));
     }
     // [$time_local] "
     const t = br + 2;
@@ -161,8 +164,6 @@ function skipDigits(s: string, i: number): number {
   return i;
 }
 
-const HTTP_PROTOCOL = /^HTTP\/\d(?:\.\d)?$/;
-
 /**
  * A request line into method, path and protocol; a line that is not one (no method
  * token, a protocol that is not HTTP/x) is kept whole as `request`.
@@ -175,14 +176,14 @@ function splitRequest(r: string, fields: Record<string, unknown>, escaped: boole
     if (sp1 === sp2) {
       // HTTP/0.9: method and path only.
       if (sp1 + 1 < r.length) {
-        fields['method'] = r.slice(0, sp1);
+        fields['method'] = method(r, sp1);
         fields['path'] = escaped ? unescapeNginx(r.slice(sp1 + 1)) : r.slice(sp1 + 1);
         return;
       }
     } else {
-      const protocol = r.slice(sp2 + 1);
-      if (sp2 > sp1 + 1 && HTTP_PROTOCOL.test(protocol)) {
-        fields['method'] = r.slice(0, sp1);
+      const protocol = sp2 > sp1 + 1 ? httpProtocol(r, sp2 + 1) : undefined;
+      if (protocol !== undefined) {
+        fields['method'] = method(r, sp1);
         const path = r.slice(sp1 + 1, sp2);
         fields['path'] = escaped ? unescapeNginx(path) : path;
         fields['protocol'] = protocol;
@@ -191,6 +192,29 @@ function splitRequest(r: string, fields: Record<string, unknown>, escaped: boole
     }
   }
   fields['request'] = r;
+}
+
+/** The common methods as constants: no new string per line. */
+function method(r: string, end: number): string {
+  if (end === 3 && r.startsWith('GET')) return 'GET';
+  if (end === 4 && r.startsWith('POST')) return 'POST';
+  if (end === 4 && r.startsWith('HEAD')) return 'HEAD';
+  return r.slice(0, end);
+}
+
+/** `HTTP/d` or `HTTP/d.d` from `i` to the end of `r`, else undefined. */
+function httpProtocol(r: string, i: number): string | undefined {
+  const n = r.length - i;
+  if ((n !== 6 && n !== 8) || !r.startsWith('HTTP/', i) || !isDigit(r.charCodeAt(i + 5))) return undefined;
+  if (n === 6) return r.slice(i);
+  if (r.charCodeAt(i + 6) !== 46 /* . */ || !isDigit(r.charCodeAt(i + 7))) return undefined;
+  if (r.endsWith('HTTP/1.1')) return 'HTTP/1.1';
+  if (r.endsWith('HTTP/2.0')) return 'HTTP/2.0';
+  return r.slice(i);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /** Upper-case letters, digits, `-` and `_` (M-SEARCH, PROPFIND), starting with a letter. */

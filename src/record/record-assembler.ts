@@ -6,7 +6,7 @@ import type { LineParser, ParserName } from './parser.js';
 import { firstMatch, pathMatcher } from './path-rules.js';
 import { RateLimit } from './rate-limit.js';
 import { RegexParser } from './regex-parser.js';
-import { recordId } from './record-id.js';
+import { joinedRecordId, recordId } from './record-id.js';
 import { guardFields, reservedKeys } from './reserved-names.js';
 
 /** The file a line came from, as the record side needs it. */
@@ -250,13 +250,7 @@ export class RecordAssembler {
     this.#finish(p.key, p.path, p.queue, p.plan, message, p.start, p.end, p.parts.length > 1 ? p.end : p.start, p.truncated, p.readTimeMs, p.lastMs);
   }
 
-  /**
-   * Builds and emits one record. `idEnd` is the start for a single line and the end for
-   * a joined record, whose id is then `<key>-<start>-<end>`: the same record re-read
-   * after a crash gets the same id, while a join that came out differently (a timeout
-   * split it before the crash, not after) gets a new one, so an idempotent collector
-   * keeps both rather than dropping the lines that only the second one carries.
-   */
+  /** Builds and emits one record. `idEnd` is `start` for a single line, the end for a joined record (record-id.ts). */
   #finish(
     key: string,
     path: string,
@@ -283,7 +277,7 @@ export class RecordAssembler {
         if (parsed.timeMs !== undefined) timeMs = parsed.timeMs;
       }
     }
-    const id = idEnd === start ? recordId(key, start) : `${recordId(key, start)}-${idEnd.toString(16)}`;
+    const id = idEnd === start ? recordId(key, start) : joinedRecordId(key, start, idEnd);
     this.#emit({ message, timeMs, readTimeMs, file: path, offset: start, id, truncated, fields }, queue, end);
   }
 

@@ -20,3 +20,17 @@ export function fileKey(host: string, dev: number, ino: number, head: Buffer): s
 export function recordId(key: string, offset: number): string {
   return `${key}-${offset.toString(16)}`;
 }
+
+/**
+ * The id of a multiline record joined from the lines in [start, end): `<key>-<start>-<end>`.
+ * Still the first line's offset, so it sorts and reads like a single line's id; the end
+ * is added because joining depends on time (TAILSHIP_MULTILINE_TIMEOUT) and not only on
+ * the bytes: if a timeout cut a record before a crash and the re-read after it joins the
+ * lines differently, the two versions must not share an id, or an idempotent collector
+ * would keep the first and drop the lines only the second carries. The same bytes joined
+ * the same way — the usual re-send after a crash — get the same id. Within a file, one
+ * (start, end) pair is one record, so uniqueness is that of `recordId`.
+ */
+export function joinedRecordId(key: string, start: number, end: number): string {
+  return `${key}-${start.toString(16)}-${end.toString(16)}`;
+}
