@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MemoryBudget } from './ack/memory-budget.js';
 import { BatchBuilder, type Batch } from './batch/batch.js';
@@ -9,7 +10,7 @@ import type { AckQueue } from './ack/ack-queue.js';
 import type { LogRecord, RecordContext } from './record/log-record.js';
 import { RecordAssembler } from './record/record-assembler.js';
 import { RecordStage } from './record/record-stage.js';
-import { DeadLetterFile } from './ship/dead-letter.js';
+import { DEAD_LETTER_FILE, DeadLetterFile } from './ship/dead-letter.js';
 import { createEncoder } from './ship/encoders/create-encoder.js';
 import type { Encoder } from './ship/encoders/encoder.js';
 import { CollectorClient } from './ship/collector-client.js';
@@ -29,6 +30,8 @@ export interface PipelineStatus {
   readonly collector: CollectorState & { readonly url: string };
   readonly memory: { readonly usedBytes: number; readonly limitBytes: number };
   readonly batches: { readonly open: number; readonly pending: number; readonly inFlight: number };
+  /** Records refused for good since start, and how many of those fell off the capped file. */
+  readonly deadLetter: { readonly records: number; readonly dropped: number; readonly file: string };
 }
 
 /**
@@ -56,6 +59,9 @@ export class Pipeline {
   #stopped = false;
   #lastProgressMs = Date.now();
   #lastOutageLogMs = 0;
+  #lastAuthLogMs = 0;
+  #deadLettered = 0;
+  #deadLetterDropped = 0;
 
   constructor(config: Config, log: Logger, metrics: Metrics, version: string) {
     this.#config = config;
@@ -126,6 +132,7 @@ export class Pipeline {
           m.collectorUp.set(0);
           m.consecutiveFailures.set(consecutive);
           collector.attemptFailed(status);
+          if (status === 401 || status === 403) this.#reportAuthRefused(shipLog, status, consecutive);
           this.#reportOutage(shipLog, reason, status);
         },
         retryScheduled: () => m.retries.inc(),
@@ -138,6 +145,8 @@ export class Pipeline {
           shipLog.debug({ records }, 'collector refused the body size (413); splitting the batch');
         },
         deadLettered: (records, reason, status, dropped) => {
+          this.#deadLettered += records;
+          this.#deadLetterDropped += dropped;
           m.deadLettered.inc(records);
           if (dropped > 0) m.deadLetterDropped.inc(dropped);
           shipLog.error({ records, status, reason: reason.slice(0, 300) }, 'records rejected; written to the dead-letter file');
@@ -237,6 +246,21 @@ export class Pipeline {
     );
   }
 
+  /**
+   * 401/403 are retried (a rotated Secret may be mounted any moment) but they mean the
+   * credentials are wrong: warn at once, then at most every five minutes while it lasts.
+   * Only the status goes in the log, never a header or the token.
+   */
+  #reportAuthRefused(log: Logger, status: number, failures: number): void {
+    const now = Date.now();
+    if (now - this.#lastAuthLogMs < 5 * 60_000) return;
+    this.#lastAuthLogMs = now;
+    log.warn(
+      { status, failures },
+      'collector refused the credentials; retrying; check the token, password or Secret tailship is given',
+    );
+  }
+
   #scheduleCheckpoint(): void {
     this.#checkpointTimer = setInterval(() => void this.checkpoint(), this.#config.state.checkpointIntervalMs);
     this.#checkpointTimer.unref();
@@ -295,6 +319,7 @@ export class Pipeline {
       },
       memory: { usedBytes: this.#budget.usedBytes, limitBytes: this.#budget.limitBytes },
       batches: { open: this.#builder.count, pending: s?.pending ?? 0, inFlight: s?.inFlight ?? 0 },
+      deadLetter: { records: this.#deadLettered, dropped: this.#deadLetterDropped, file: join(this.#config.state.dir, DEAD_LETTER_FILE) },
     };
   }
 
