@@ -11,11 +11,14 @@ export interface ReceivedRequest {
   readonly atMs: number;
 }
 
-/** Decides the answer to a request: return a status (and optional headers/body), or 'hang'. */
+/**
+ * Decides the answer to a request: return a status (and optional headers/body, and a
+ * delay before answering), or 'hang' (never answer), or 'destroy' (drop the connection).
+ */
 export type Responder = (
   req: ReceivedRequest,
   n: number,
-) => { status: number; headers?: Record<string, string>; body?: string } | 'hang' | 'destroy' | undefined;
+) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang' | 'destroy' | undefined;
 
 /**
  * A real HTTP collector on 127.0.0.1, port 0, for end-to-end tests. It keeps every
@@ -26,13 +29,27 @@ export class TestCollector {
   /** Records the collector accepted (2xx), in arrival order. */
   readonly records: Array<Record<string, any>> = [];
   responder: Responder | undefined;
+  /**
+   * Keep requests and records in memory (the default). For large volumes set it to false
+   * and count with `onAccepted` instead.
+   */
+  keep = true;
+  /** Called with the lines of every body answered 2xx, as the answer is sent. */
+  onAccepted: ((lines: string[], req: ReceivedRequest) => void) | undefined;
   #server: Server;
+  #port = 0;
+  #down = false;
   #hanging = new Set<ServerResponse>();
+  #timers = new Set<NodeJS.Timeout>();
   #n = 0;
 
   constructor(responder?: Responder) {
     this.responder = responder;
-    this.#server = createServer((req, res) => {
+    this.#server = this.#create();
+  }
+
+  #create(): Server {
+    return createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => this.#handle(req, res, Buffer.concat(chunks)));
@@ -40,16 +57,47 @@ export class TestCollector {
   }
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.#server.listen(this.#port, '127.0.0.1', resolve));
+    this.#port = (this.#server.address() as AddressInfo).port;
     return this.url;
   }
 
   get url(): string {
-    const { port } = this.#server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}/`;
+    return `http://127.0.0.1:${this.#port}/`;
+  }
+
+  /** Requests answered so far (also counted when `keep` is false). */
+  get requestCount(): number {
+    return this.#n;
+  }
+
+  /**
+   * Stops listening: new connections are refused (ECONNREFUSED). Requests that arrive on
+   * connections already open are dropped unanswered and not recorded, so nothing counts
+   * as accepted that the client could not have seen accepted.
+   */
+  down(): void {
+    this.#down = true;
+    for (const res of this.#hanging) res.destroy();
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#server.close();
+    this.#server.closeIdleConnections();
+  }
+
+  /** Listens again on the same port. */
+  async up(): Promise<void> {
+    this.#server.closeAllConnections();
+    this.#server = this.#create();
+    this.#down = false;
+    await this.start();
   }
 
   #handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
+    if (this.#down) {
+      req.socket.destroy();
+      return;
+    }
     const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
     const received: ReceivedRequest = {
       method: req.method ?? '',
@@ -58,7 +106,7 @@ export class TestCollector {
       body,
       atMs: Date.now(),
     };
-    this.requests.push(received);
+    if (this.keep) this.requests.push(received);
     const answer = this.responder?.(received, this.#n++) ?? { status: 200 };
     if (answer === 'hang') {
       this.#hanging.add(res);
@@ -69,11 +117,25 @@ export class TestCollector {
       req.socket.destroy();
       return;
     }
-    if (answer.status >= 200 && answer.status < 300) {
-      for (const line of body.split('\n')) if (line) this.records.push(JSON.parse(line));
-    }
-    res.writeHead(answer.status, answer.headers ?? {});
-    res.end(answer.body ?? '');
+    const respond = () => {
+      if (this.#down || res.destroyed) {
+        res.destroy();
+        return;
+      }
+      if (answer.status >= 200 && answer.status < 300) {
+        const lines = body.split('\n').filter(Boolean);
+        if (this.keep) for (const line of lines) this.records.push(JSON.parse(line));
+        this.onAccepted?.(lines, received);
+      }
+      res.writeHead(answer.status, answer.headers ?? {});
+      res.end(answer.body ?? '');
+    };
+    if (!answer.delayMs) return respond();
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      respond();
+    }, answer.delayMs);
+    this.#timers.add(timer);
   }
 
   /** Messages received, grouped by file, in arrival order. */
@@ -88,6 +150,8 @@ export class TestCollector {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
     for (const res of this.#hanging) res.destroy();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
