@@ -1,7 +1,7 @@
 // Real nginx writing real access logs, rotated by rename + `nginx -s reopen` midway.
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent } from 'undici';
+import { Agent, request } from 'undici';
 import t from 'tap';
 import { NGINX, TestNginx } from '../helpers/nginx.js';
 import { startCollector, startTailship, tempDirs } from '../helpers/setup.js';
@@ -31,8 +31,8 @@ t.test('20,000 requests through nginx, rotated midway: exactly 20,000 access lin
         renameSync(join(logs, 'access.log'), join(logs, 'access.log.1'));
         nginx.reopen();
       }
-      const res = await fetch(`http://127.0.0.1:${nginx.port}/req-${i}?n=${i}`, { dispatcher: agent } as RequestInit);
-      await res.arrayBuffer();
+      const res = await request(`http://127.0.0.1:${nginx.port}/req-${i}?n=${i}`, { dispatcher: agent });
+      await res.body.dump();
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
