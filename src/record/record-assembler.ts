@@ -239,6 +239,12 @@ export class RecordAssembler {
     for (const p of [...this.#pending.values()]) if (nowMs - p.lastMs >= this.#timeoutMs) this.#release(p);
   }
 
+  /** Emits the record held for one file, which will not grow again (closed after rotation). */
+  end(src: LineSource): void {
+    const p = this.#pending.get(src);
+    if (p !== undefined) this.#release(p);
+  }
+
   /** Emits every held record (drain: the files are caught up, nothing more will join). */
   flush(): void {
     for (const p of [...this.#pending.values()]) this.#release(p);

@@ -34,6 +34,12 @@ export class RecordStage {
     if (this.#timer === undefined && this.#core.holding) this.#arm();
   }
 
+  /** Emits what is held for a file that is closing, so its last record is not left behind. */
+  end(src: LineSource): void {
+    this.#core.end(src);
+    if (!this.#core.holding) this.#disarm();
+  }
+
   /** Emits everything held (drain, when the files are caught up). */
   flush(): void {
     this.#core.flush();

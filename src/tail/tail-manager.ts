@@ -23,6 +23,8 @@ export interface TailOptions {
 /** Receives every complete line, in file order per file. */
 export interface LineSink {
   line(tailer: FileTailer, line: Buffer, start: number, end: number, truncated: boolean, readTimeMs: number): void;
+  /** The file is closing: nothing more will come from it (a held multiline record may go). */
+  end(tailer: FileTailer): void;
 }
 
 /** What the tail side reports; main turns these into logs and metrics. */
@@ -300,6 +302,7 @@ export class TailManager {
     const now = Date.now();
     // Nothing more will be written: a last line without a newline is shipped as it is.
     t.splitter.flush((line, start, end, truncated) => this.#sink.line(t, line, start, end, truncated, now));
+    this.#sink.end(t);
     await t.close();
     this.#observer.fileClosed(t.path, t.deleted);
     if (t.ackQueue.pending === 0) this.#retire(t);

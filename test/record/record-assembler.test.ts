@@ -332,3 +332,17 @@ t.test('a multiline record is parsed whole', async (t) => {
   t.match(out[0]!.record.fields, { level: 'ERROR', thread: 'main' });
   t.equal(out[0]!.record.message.split('\n').length, JAVA.length);
 });
+
+t.test('end(src): a closing file releases its held record, and only its own', async (t) => {
+  const { a, out, feed } = setup({ multiline: { startPattern: '^\\d', timeoutMs: 60_000, files: [] } });
+  const rotated = source('/pod-data/app.log.1', '1111111111111111');
+  const current = source('/pod-data/app.log', '2222222222222222');
+  feed(rotated, '2026 last record\n  its continuation\n');
+  feed(current, '2026 still growing\n');
+  a.end(rotated);
+  t.strictSame(
+    out.map((e) => [e.record.message, e.end]),
+    [['2026 last record\n  its continuation', 35]],
+  );
+  t.ok(a.holding, 'the other file keeps its record');
+});
