@@ -342,7 +342,7 @@ t.test('end(src): a closing file releases its held record, and only its own', as
   a.end(rotated);
   t.strictSame(
     out.map((e) => [e.record.message, e.end]),
-    [['2026 last record\n  its continuation', 35]],
+    [['2026 last record\n  its continuation', 36]],
   );
   t.ok(a.holding, 'the other file keeps its record');
 });
