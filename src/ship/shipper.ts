@@ -273,7 +273,7 @@ export class Shipper<F> {
   }
 
   #requestText(fragment: F | undefined): string {
-    return fragment === undefined ? '' : this.#encoder.body([fragment]);
+    return fragment === undefined ? '' : String(this.#encoder.body([fragment]));
   }
 
   /** Sleeps before retry `attempt`; false when stopped meanwhile. */

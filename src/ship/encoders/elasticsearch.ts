@@ -21,19 +21,19 @@ export const DEFAULT_ES_INDEX = 'logs-tailship-default';
  * (the API requires the last line to end with one too). `create` with the record's stable
  * id makes a re-send after a crash a 409, not a second document, and works for data streams.
  */
-export function elasticsearchEncoder(ctx: RecordContext, opts: ElasticsearchOptions): Encoder<string> {
+export function elasticsearchEncoder(ctx: RecordContext, opts: ElasticsearchOptions): Encoder<Buffer> {
   const json = new RecordJson(ctx);
   const index = opts.index === undefined ? undefined : new IndexName(opts.index);
   return {
     defaultPath: '/_bulk',
     contentType: 'application/x-ndjson',
-    encode(r: LogRecord): string {
+    encode(r: LogRecord): Buffer {
       const target = index ? `"_index":${index.json(r.timeMs)},` : '';
-      return `{"create":{${target}"_id":${JSON.stringify(r.id)}}}\n${json.object(r)}\n`;
+      return Buffer.from(`{"create":{${target}"_id":${JSON.stringify(r.id)}}}\n${json.object(r)}\n`);
     },
-    size: (f) => Buffer.byteLength(f),
-    body: (fragments) => fragments.join(''),
-    read(res: CollectorResponse, fragments: readonly string[]): SendOutcome {
+    size: (f) => f.length,
+    body: (fragments) => Buffer.concat(fragments),
+    read(res: CollectorResponse, fragments: readonly Buffer[]): SendOutcome {
       if (res.status < 200 || res.status >= 300) return classifyStatus(res.status, res.body, res.retryAfterMs);
       return readBulkResponse(res.body, fragments.length);
     },

@@ -21,7 +21,8 @@ export interface Encoder<F = unknown> {
   encode(record: LogRecord): F;
   /** Bytes the fragment adds to a request body (for batch limits and the memory budget). */
   size(fragment: F): number;
-  body(fragments: readonly F[]): string;
+  /** The request body. Bytes are best: a Buffer goes to gzip and the socket as it is. */
+  body(fragments: readonly F[]): string | Buffer;
   /** Reads a response to a request made of `fragments`. */
   read(response: CollectorResponse, fragments: readonly F[]): SendOutcome;
 }

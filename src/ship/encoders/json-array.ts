@@ -1,21 +1,25 @@
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus } from '../send-outcome.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
+import { joinWithCommas } from './bytes.js';
 import { RecordJson } from './record-json.js';
+
+const OPEN = Buffer.from('[');
+const CLOSE = Buffer.from(']');
 
 /**
  * One JSON array per request (Fluentd / Fluent Bit `in_http`, which take the tag from
  * the URL path and answer 201). Any 2xx is success.
  */
-export function jsonArrayEncoder(ctx: RecordContext): Encoder<string> {
+export function jsonArrayEncoder(ctx: RecordContext): Encoder<Buffer> {
   const json = new RecordJson(ctx);
   return {
     defaultPath: '/',
     contentType: 'application/json',
-    encode: (r: LogRecord) => json.object(r),
+    encode: (r: LogRecord) => Buffer.from(json.object(r)),
     // The comma (or a bracket) that joins it to the array.
-    size: (f) => Buffer.byteLength(f) + 1,
-    body: (fragments) => `[${fragments.join(',')}]`,
+    size: (f) => f.length + 1,
+    body: (fragments) => joinWithCommas(OPEN, fragments, CLOSE),
     read: (res: CollectorResponse) => classifyStatus(res.status, res.body, res.retryAfterMs),
   };
 }

@@ -3,7 +3,8 @@ import { classifyStatus } from '../send-outcome.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
 import { parseFieldRef, resolveFieldRef, type FieldRef } from './field-ref.js';
 import { RecordJson } from './record-json.js';
-import { compareDecimalText, lineNanosText } from './time-text.js';
+import { joinWithCommas } from './bytes.js';
+import { lineNanosText } from './time-text.js';
 
 export interface LokiOptions {
   /** Stream labels: name → template (`literal` or `$field`). */
@@ -23,12 +24,21 @@ export function isValidLokiLabelName(name: string): boolean {
 const FALLBACK_STREAM = '{"job":"tailship"}';
 const MAX_CACHED_FILES = 1024;
 
-/** One encoded entry: its stream's label set (JSON text), its time, and `["ns","line"(,{meta})]`. */
+/**
+ * One encoded entry: its stream's label set (JSON text, shared by the stream's entries),
+ * its time as the sort key (milliseconds, then the sub-millisecond part), and the bytes
+ * of `["<ns>","<line>"(,{metadata})]`.
+ */
 export interface LokiEntry {
   readonly stream: string;
-  readonly ns: string;
-  readonly text: string;
+  readonly ms: number;
+  readonly sub: number;
+  readonly bytes: Buffer;
 }
+
+const STREAMS_OPEN = Buffer.from('{"streams":[');
+const STREAMS_CLOSE = Buffer.from(']}');
+const VALUES_CLOSE = Buffer.from(']}');
 
 /**
  * The Loki push API, JSON form: `POST /loki/api/v1/push`,
@@ -65,26 +75,30 @@ export function lokiEncoder(ctx: RecordContext, opts: LokiOptions): Encoder<Loki
       const ns = lineNanosText(r.timeMs, r.offset);
       const line = json ? json.object(r) : r.message;
       const metaText = meta.length > 0 ? metadataObject(meta, r) : '';
-      return { stream: streamOf(r), ns, text: `["${ns}",${JSON.stringify(line)}${metaText}]` };
+      return {
+        stream: streamOf(r),
+        ms: Math.floor(r.timeMs),
+        sub: r.offset % 1_000_000,
+        bytes: Buffer.from(`["${ns}",${JSON.stringify(line)}${metaText}]`),
+      };
     },
-    // The entry, its comma, and a share of the stream's framing.
-    size: (e) => Buffer.byteLength(e.text) + 1,
-    body(entries: readonly LokiEntry[]): string {
+    // The entry and its comma; the stream's framing is small beside a batch of entries.
+    size: (e) => e.bytes.length + 1,
+    body(entries: readonly LokiEntry[]): Buffer {
       const streams = new Map<string, LokiEntry[]>();
       for (const e of entries) {
         const list = streams.get(e.stream);
         if (list) list.push(e);
         else streams.set(e.stream, [e]);
       }
-      const parts: string[] = [];
+      const parts: Buffer[] = [];
       for (const [stream, list] of streams) {
         // Stable, and linear when already in order (the usual case: one file, read in order).
-        list.sort((a, b) => compareDecimalText(a.ns, b.ns));
-        let values = '';
-        for (let i = 0; i < list.length; i++) values += i === 0 ? list[i]!.text : `,${list[i]!.text}`;
-        parts.push(`{"stream":${stream},"values":[${values}]}`);
+        list.sort((a, b) => a.ms - b.ms || a.sub - b.sub);
+        const open = Buffer.from(`{"stream":${stream},"values":[`);
+        parts.push(joinWithCommas(open, list.map((e) => e.bytes), VALUES_CLOSE));
       }
-      return `{"streams":[${parts.join(',')}]}`;
+      return joinWithCommas(STREAMS_OPEN, parts, STREAMS_CLOSE);
     },
     // Loki: 204 on success; 429 (rate or stream limits) and 5xx retried; 400 (entry too far
     // behind, out of order, line too long, bad labels) is permanent and dead-lettered with

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus, firstKiB, type SendOutcome } from '../send-outcome.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
+import { joinWithCommas } from './bytes.js';
 import { anyValueJson, stringAttributeJson } from './otlp-value.js';
 import { severityOf } from './severity.js';
 import { nanosText } from './time-text.js';
@@ -39,14 +40,15 @@ export function otlpResourceAttributes(ctx: RecordContext): Array<[string, strin
  * `{"resourceLogs":[{"resource":…,"scopeLogs":[{"scope":…,"logRecords":[…]}]}]}`.
  * Times are nanosecond decimal strings, `severityNumber` an integer, ids hex.
  */
-export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<string> {
+export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<Buffer> {
   const resource = otlpResourceAttributes(ctx)
     .map(([key, value]) => stringAttributeJson(key, value))
     .join(',');
-  const head =
+  const head = Buffer.from(
     `{"resourceLogs":[{"resource":{"attributes":[${resource}]},"scopeLogs":[{"scope":` +
-    `{"name":"tailship","version":${JSON.stringify(opts.version)}},"logRecords":[`;
-  const tail = ']}]}]}';
+    `{"name":"tailship","version":${JSON.stringify(opts.version)}},"logRecords":[`,
+  );
+  const tail = Buffer.from(']}]}]}');
   let lastFile = '';
   let lastFileAttrs = '';
   let lastMs = NaN;
@@ -55,7 +57,7 @@ export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<stri
   return {
     defaultPath: '/v1/logs',
     contentType: 'application/json',
-    encode(r: LogRecord): string {
+    encode(r: LogRecord): Buffer {
       if (r.file !== lastFile) {
         lastFile = r.file;
         lastFileAttrs = `${stringAttributeJson('log.file.path', r.file)},${stringAttributeJson('log.file.name', basename(r.file))}`;
@@ -82,10 +84,10 @@ export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<stri
           else if (key === 'span_id' && typeof v === 'string' && HEX16.test(v)) ids += `,"spanId":"${v.toLowerCase()}"`;
         }
       }
-      return `${s}]${ids}}`;
+      return Buffer.from(`${s}]${ids}}`);
     },
-    size: (f) => Buffer.byteLength(f) + 1,
-    body: (fragments) => `${head}${fragments.join(',')}${tail}`,
+    size: (f) => f.length + 1,
+    body: (fragments) => joinWithCommas(head, fragments, tail),
     read: readOtlpResponse,
   };
 }

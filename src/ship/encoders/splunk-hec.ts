@@ -20,7 +20,7 @@ const RETRY_CODES = new Set([1, 2, 3, 4, 8, 9]);
  * `event` is the line, or an object of the parsed fields and the line (`message`) when a
  * parser ran. Indexed `fields` carry the Kubernetes metadata and TAILSHIP_FIELDS.
  */
-export function splunkHecEncoder(ctx: RecordContext, opts: SplunkHecOptions): Encoder<string> {
+export function splunkHecEncoder(ctx: RecordContext, opts: SplunkHecOptions): Encoder<Buffer> {
   const hostJson = JSON.stringify(ctx.host);
   let meta = '';
   if (opts.sourcetype) meta += `,"sourcetype":${JSON.stringify(opts.sourcetype)}`;
@@ -39,7 +39,7 @@ export function splunkHecEncoder(ctx: RecordContext, opts: SplunkHecOptions): En
   return {
     defaultPath: '/services/collector/event',
     contentType: 'application/json',
-    encode(r: LogRecord): string {
+    encode(r: LogRecord): Buffer {
       if (r.file !== lastFile) {
         lastFile = r.file;
         lastSource = JSON.stringify(r.file);
@@ -54,10 +54,12 @@ export function splunkHecEncoder(ctx: RecordContext, opts: SplunkHecOptions): En
       } else {
         event = JSON.stringify(r.message);
       }
-      return `{"time":${epochSecondsText(r.timeMs)},"host":${hostJson},"source":${lastSource}${meta},"event":${event}${fieldsText}}\n`;
+      return Buffer.from(
+        `{"time":${epochSecondsText(r.timeMs)},"host":${hostJson},"source":${lastSource}${meta},"event":${event}${fieldsText}}\n`,
+      );
     },
-    size: (f) => Buffer.byteLength(f),
-    body: (fragments) => fragments.join(''),
+    size: (f) => f.length,
+    body: (fragments) => Buffer.concat(fragments),
     read: readHecResponse,
   };
 }

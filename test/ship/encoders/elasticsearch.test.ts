@@ -11,7 +11,7 @@ t.test('golden: create action with the record id, then the document; final newli
   const enc = elasticsearchEncoder(ctx, { index: 'logs-%Y.%m.%d' });
   t.equal(enc.defaultPath, '/_bulk');
   t.equal(enc.contentType, 'application/x-ndjson');
-  const body = enc.body([rec(0, ACCESS), rec(96, 'next', { timeMs: T0 + 86_400_000 })].map((r) => enc.encode(r)));
+  const body = String(enc.body([rec(0, ACCESS), rec(96, 'next', { timeMs: T0 + 86_400_000 })].map((r) => enc.encode(r))));
   const expected =
     '{"create":{"_index":"logs-2026.11.25","_id":"a1b2c3d4e5f60718-0"}}\n' +
     `{"@timestamp":"2026-11-25T21:00:00.123Z","message":${JSON.stringify(ACCESS)},"file":"/pod-data/access.log","offset":0,"id":"a1b2c3d4e5f60718-0",${DOC_TAIL}\n` +
@@ -23,7 +23,7 @@ t.test('golden: create action with the record id, then the document; final newli
 
 t.test('no index configured: the action names none, so /<index>/_bulk in the URL applies', async (t) => {
   const enc = elasticsearchEncoder(ctx, { index: undefined });
-  const body = enc.body([enc.encode(rec(0, 'x'))]);
+  const body = String(enc.body([enc.encode(rec(0, 'x'))]));
   t.equal(body.split('\n')[0], '{"create":{"_id":"a1b2c3d4e5f60718-0"}}');
   t.same(bulkProblems(body), []);
 });
@@ -112,8 +112,9 @@ t.test('bulk responses that settle the whole request', async (t) => {
 
 t.test('HTTP status of the whole request', async (t) => {
   const enc = elasticsearchEncoder(ctx, { index: 'x' });
-  t.equal(enc.read({ status: 429, body: '', retryAfterMs: undefined }, ['a']).kind, 'retry');
-  t.equal(enc.read({ status: 413, body: '', retryAfterMs: undefined }, ['a']).kind, 'split');
-  t.equal(enc.read({ status: 400, body: '{"error":"bad"}', retryAfterMs: undefined }, ['a']).kind, 'reject');
-  t.equal(enc.read({ status: 200, body: bulkResponse([[201]]), retryAfterMs: undefined }, ['a']).kind, 'delivered');
+  const one = [enc.encode(rec(0, 'a'))];
+  t.equal(enc.read({ status: 429, body: '', retryAfterMs: undefined }, one).kind, 'retry');
+  t.equal(enc.read({ status: 413, body: '', retryAfterMs: undefined }, one).kind, 'split');
+  t.equal(enc.read({ status: 400, body: '{"error":"bad"}', retryAfterMs: undefined }, one).kind, 'reject');
+  t.equal(enc.read({ status: 200, body: bulkResponse([[201]]), retryAfterMs: undefined }, one).kind, 'delivered');
 });

@@ -19,7 +19,7 @@ t.test('golden: resourceLogs → scopeLogs → logRecords with semantic-conventi
       fields: { level: 'error', trace_id: '5B8EFFF798038103D269B633813FC60C', span_id: 'EEE19B7EC3C1B174' },
     }),
   ];
-  const body = enc.body(records.map((r) => enc.encode(r)));
+  const body = String(enc.body(records.map((r) => enc.encode(r))));
   const expected = {
     resourceLogs: [
       {

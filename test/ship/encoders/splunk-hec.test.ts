@@ -9,9 +9,9 @@ t.test('golden: one event object per record, epoch seconds, line or parsed objec
   const enc = splunkHecEncoder(ctx, { sourcetype: 'nginx:plus:access', index: 'web' });
   t.equal(enc.defaultPath, '/services/collector/event');
   t.equal(enc.contentType, 'application/json');
-  const body = enc.body(
+  const body = String(enc.body(
     [rec(0, ACCESS), rec(96, 'parsed', { fields: { status: 200, method: 'GET' } }), rec(110, '')].map((r) => enc.encode(r)),
-  );
+  ));
   const head = '{"time":1795640400.123,"host":"web-7d4b9","source":"/pod-data/access.log","sourcetype":"nginx:plus:access","index":"web"';
   const expected =
     `${head},"event":${JSON.stringify(ACCESS)},${FIELDS}}\n` +
@@ -25,7 +25,7 @@ t.test('golden: one event object per record, epoch seconds, line or parsed objec
 t.test('sourcetype and index are left to the token when not set', async (t) => {
   const enc = splunkHecEncoder({ ...ctx, kubernetes: {}, fields: [] }, { sourcetype: undefined, index: undefined });
   t.equal(
-    enc.encode(rec(0, 'x', { timeMs: 1795640400007 })),
+    String(enc.encode(rec(0, 'x', { timeMs: 1795640400007 }))),
     '{"time":1795640400.007,"host":"web-7d4b9","source":"/pod-data/access.log","event":"x"}\n',
   );
 });
