@@ -404,3 +404,28 @@ t.test('a dead-letter write that fails neither crashes nor wedges the shipper', 
   t.equal(h.shipper.pending, 0);
   t.match(h.events.find((e) => e.startsWith('dead-lettered')), /dead-lettered 1 \(400\) dropped 1/, 'counted as dropped');
 });
+
+t.test('a retry reuses the encoded body: no re-encoding or re-compressing per attempt', async (t) => {
+  let encoded = 0;
+  const base = stubEncoder();
+  const encoder: Encoder<string> = {
+    ...base,
+    body: (fragments) => {
+      encoded++;
+      return base.body(fragments);
+    },
+  };
+  const h = harness((_, n) => (n < 5 ? response(503) : response(200)), { encoder });
+  h.shipper.enqueue(batch(names('r', 4)));
+  await h.shipper.idle();
+  t.equal(h.requests.length, 5);
+  t.equal(encoded, 1, 'one body for five attempts');
+  t.ok(h.requests.every((r) => r.join() === 'r0,r1,r2,r3'));
+});
+
+t.test('a split or a partial retry gets a body of its own records', async (t) => {
+  const h = harness((records) => (records.length > 2 ? response(413) : response(200)));
+  h.shipper.enqueue(batch(names('r', 4)));
+  await h.shipper.idle();
+  t.same(h.requests, [names('r', 4), ['r0', 'r1'], ['r2', 'r3']]);
+});
