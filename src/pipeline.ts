@@ -28,7 +28,7 @@ export interface PipelineStatus {
   readonly files: readonly FileStatus[];
   readonly fileErrors: ReadonlyArray<{ path: string; code: string }>;
   readonly collector: CollectorState & { readonly url: string };
-  readonly memory: { readonly usedBytes: number; readonly limitBytes: number };
+  readonly memory: { readonly usedBytes: number; readonly limitBytes: number; readonly process: NodeJS.MemoryUsage };
   readonly batches: { readonly open: number; readonly pending: number; readonly inFlight: number };
   /** Records refused for good since start, and how many of those fell off the capped file. */
   readonly deadLetter: { readonly records: number; readonly dropped: number; readonly file: string };
@@ -317,7 +317,7 @@ export class Pipeline {
           nextAttemptMs: undefined,
         }),
       },
-      memory: { usedBytes: this.#budget.usedBytes, limitBytes: this.#budget.limitBytes },
+      memory: { usedBytes: this.#budget.usedBytes, limitBytes: this.#budget.limitBytes, process: process.memoryUsage() },
       batches: { open: this.#builder.count, pending: s?.pending ?? 0, inFlight: s?.inFlight ?? 0 },
       deadLetter: { records: this.#deadLettered, dropped: this.#deadLetterDropped, file: join(this.#config.state.dir, DEAD_LETTER_FILE) },
     };
