@@ -289,7 +289,12 @@ export class Pipeline {
   get live(): boolean {
     const s = this.#shipper;
     if (!s || this.#budget.usedBytes === 0 || s.state.retrying > 0) return true;
-    return Date.now() - this.#lastProgressMs < WEDGED_AFTER_MS;
+    // A failed attempt is activity too. Without it, after five minutes of outage the probe
+    // failed whenever every in-flight batch happened to be in an attempt rather than a
+    // backoff (a hanging collector: 30 s requests between waits; with one batch in flight,
+    // most of the time), and the kubelet restarted a sidecar that was only waiting.
+    const lastActivityMs = Math.max(this.#lastProgressMs, s.state.lastErrorMs ?? 0);
+    return Date.now() - lastActivityMs < WEDGED_AFTER_MS;
   }
 
   status(): PipelineStatus {
