@@ -1,0 +1,130 @@
+// The request on the wire, per protocol: method, path, exact headers, and the body after
+// gunzip, through the real CollectorClient (URL, headers, pool) and Shipper (gzip).
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import t from 'tap';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/log/logger.js';
+import { CollectorClient } from '../../src/ship/collector-client.js';
+import { DeadLetterFile } from '../../src/ship/dead-letter.js';
+import { createEncoder } from '../../src/ship/encoders/create-encoder.js';
+import { Shipper } from '../../src/ship/shipper.js';
+import { bulkProblems, hecProblems, lokiPushProblems, otlpLogsProblems } from '../helpers/protocol-rules.js';
+import { ACCESS, ctx, rec } from '../helpers/records.js';
+
+interface Captured {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+async function capture(env: Record<string, string>, answer: { status: number; body: string }): Promise<Captured> {
+  let got: Captured | undefined;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+      got = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: body.toString('utf8') };
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { config } = loadConfig({ TAILSHIP_COLLECTOR_URL: url, ...env });
+  const encoder = createEncoder(config, ctx, '9.9.9');
+  const client = new CollectorClient(config, encoder, '9.9.9', createLogger('silent'));
+  const noop = () => {};
+  const shipper = new Shipper(
+    encoder,
+    client.transport,
+    { maxInFlight: 1, backoff: { initialMs: 1, maxMs: 1 }, retryLimit: 1, compression: config.sink.compression, gzipLevel: config.sink.compressionLevel, headers: () => client.headers() },
+    new DeadLetterFile(mkdtempSync(join(tmpdir(), 'tailship-golden-')), 1 << 20),
+    { delivered: noop, attemptFailed: noop, retryScheduled: noop, split: noop, deadLettered: noop },
+    noop,
+  );
+  shipper.enqueue({ seq: 1, fragments: [rec(0, ACCESS), rec(96, 'second')].map((r) => encoder.encode(r)), bytes: 0, acks: [] });
+  await shipper.idle();
+  client.close();
+  await client.transport.destroy();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!got) throw new Error('no request');
+  return got;
+}
+
+/** The headers tailship chose (not the ones Node's client adds for framing). */
+function chosen(h: IncomingHttpHeaders): Record<string, unknown> {
+  const { host: _h, connection: _c, 'content-length': _l, 'transfer-encoding': _te, ...rest } = h;
+  return rest;
+}
+
+const base = { 'user-agent': 'tailship/9.9.9', 'content-encoding': 'gzip' };
+
+t.test('ndjson', async (t) => {
+  const req = await capture({}, { status: 200, body: '' });
+  t.same([req.method, req.path], ['POST', '/']);
+  t.same(chosen(req.headers), { ...base, 'content-type': 'application/x-ndjson' });
+  t.equal(req.body.split('\n').length, 3);
+  t.equal(JSON.parse(req.body.split('\n')[0]!).message, ACCESS);
+});
+
+t.test('json', async (t) => {
+  const req = await capture({ TAILSHIP_SINK: 'json', TAILSHIP_HEADERS: 'X-Tag=nginx' }, { status: 201, body: '' });
+  t.same(chosen(req.headers), { ...base, 'x-tag': 'nginx', 'content-type': 'application/json' });
+  t.same(JSON.parse(req.body).map((r: { message: string }) => r.message), [ACCESS, 'second']);
+});
+
+t.test('loki', async (t) => {
+  const req = await capture({ TAILSHIP_SINK: 'loki', TAILSHIP_TENANT_ID: 'team-a', TAILSHIP_AUTH_BEARER_TOKEN: 'tok' }, { status: 204, body: '' });
+  t.same([req.method, req.path], ['POST', '/loki/api/v1/push']);
+  t.same(chosen(req.headers), { ...base, 'x-scope-orgid': 'team-a', authorization: 'Bearer tok', 'content-type': 'application/json' });
+  t.equal(
+    req.body,
+    '{"streams":[{"stream":{"container":"nginx-container","filename":"/pod-data/access.log","job":"tailship","namespace":"shop","pod":"web-7d4b9"},' +
+      `"values":[["1795640400123000000",${JSON.stringify(ACCESS)}],["1795640400123000096","second"]]}]}`,
+  );
+  t.same(lokiPushProblems(req.body), []);
+});
+
+t.test('elasticsearch', async (t) => {
+  const req = await capture(
+    { TAILSHIP_SINK: 'elasticsearch', TAILSHIP_AUTH_BASIC_USER: 'elastic', TAILSHIP_AUTH_BASIC_PASSWORD: 'pw' },
+    { status: 200, body: '{"took":1,"errors":false,"items":[]}' },
+  );
+  t.same([req.method, req.path], ['POST', '/_bulk']);
+  t.same(chosen(req.headers), { ...base, authorization: `Basic ${Buffer.from('elastic:pw').toString('base64')}`, 'content-type': 'application/x-ndjson' });
+  t.match(req.body, /^\{"create":\{"_index":"logs-tailship-default","_id":"a1b2c3d4e5f60718-0"\}\}\n\{"@timestamp":"2026-11-25T21:00:00.123Z","message":/);
+  t.same(bulkProblems(req.body), []);
+});
+
+t.test('otlp', async (t) => {
+  const req = await capture({ TAILSHIP_SINK: 'otlp', TAILSHIP_COMPRESSION_LEVEL: '9' }, { status: 200, body: '{}' });
+  t.same([req.method, req.path], ['POST', '/v1/logs']);
+  t.same(chosen(req.headers), { ...base, 'content-type': 'application/json' });
+  t.match(req.body, /^\{"resourceLogs":\[\{"resource":\{"attributes":\[\{"key":"service.name","value":\{"stringValue":"nginx-container"\}\}/);
+  t.match(req.body, /"scope":\{"name":"tailship","version":"9.9.9"\}/);
+  t.same(otlpLogsProblems(req.body), []);
+});
+
+t.test('splunk_hec', async (t) => {
+  const req = await capture({ TAILSHIP_SINK: 'splunk_hec', TAILSHIP_AUTH_BEARER_TOKEN: 'hec' }, { status: 200, body: '{"text":"Success","code":0}' });
+  t.same([req.method, req.path], ['POST', '/services/collector/event']);
+  const { 'x-splunk-request-channel': channel, ...rest } = chosen(req.headers);
+  t.match(channel, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  t.same(rest, { ...base, authorization: 'Splunk hec', 'content-type': 'application/json' });
+  t.match(req.body, /^\{"time":1795640400\.123,"host":"web-7d4b9","source":"\/pod-data\/access\.log","event":/);
+  t.same(hecProblems(req.body), []);
+});
+
+t.test('no compression', async (t) => {
+  const req = await capture({ TAILSHIP_COMPRESSION: 'none' }, { status: 200, body: '' });
+  t.same(chosen(req.headers), { 'user-agent': 'tailship/9.9.9', 'content-type': 'application/x-ndjson' });
+  t.equal(JSON.parse(req.body.split('\n')[1]!).message, 'second');
+});
