@@ -126,9 +126,14 @@ export function sinkSections(e: Env, url: URL): SinkSections | SinkConfigProblem
   };
 }
 
+const KUBERNETES_REFS = new Set(['$kubernetes.pod', '$kubernetes.namespace', '$kubernetes.node', '$kubernetes.container', '$kubernetes.pod_ip']);
+
 function templateProblem(template: string): string | undefined {
   if (template.startsWith('$') && !template.startsWith('$$') && !FIELD_REF_RE.test(template)) {
     return `"${template}" is not a field reference like $kubernetes.namespace or $status (write $$ for a literal $)`;
+  }
+  if (template.startsWith('$kubernetes.') && !KUBERNETES_REFS.has(template)) {
+    return `${template} is not known; use one of ${[...KUBERNETES_REFS].join(', ')}`;
   }
   return undefined;
 }

@@ -53,6 +53,7 @@ t.test('mistakes are one line naming the variable', async (t) => {
     [{ TAILSHIP_LOKI_LABELS: 'a=1,a=2' }, /label a is given twice/],
     [{ TAILSHIP_LOKI_LABELS: 'line=$id' }, /one stream per line/],
     [{ TAILSHIP_LOKI_LABELS: 'x=$1bad' }, /not a field reference/],
+    [{ TAILSHIP_LOKI_LABELS: 'zone=$kubernetes.zone' }, /\$kubernetes\.zone is not known; use one of \$kubernetes\.pod/],
     [{ TAILSHIP_ES_INDEX: 'Logs-%Y' }, /^TAILSHIP_ES_INDEX is invalid: index names are lowercase/],
     [{ TAILSHIP_HEADERS: 'Content-Type=text/plain' }, /TAILSHIP_HEADERS is invalid: Content-Type is set by tailship/],
     [{ TAILSHIP_HEADERS: 'bad name=1' }, /not a valid header name/],
