@@ -11,18 +11,17 @@ import { TailshipError } from '../errors.js';
  */
 export function tlsConnectOptions(tls: TlsConfig): ConnectionOptions | undefined {
   const opts: ConnectionOptions = {};
-  if (tls.caFile !== undefined) {
-    // Added to the system CAs rather than replacing them: a private CA for one hop does
-    // not stop a public certificate elsewhere from being trusted.
-    opts.ca = [...rootCertificates, readPem(tls.caFile, 'TAILSHIP_TLS_CA_FILE')];
-  }
-  if (tls.certFile !== undefined) opts.cert = readPem(tls.certFile, 'TAILSHIP_TLS_CERT_FILE');
-  if (tls.keyFile !== undefined) opts.key = readPem(tls.keyFile, 'TAILSHIP_TLS_KEY_FILE');
   if (tls.serverName !== undefined) opts.servername = tls.serverName;
   if (tls.insecureSkipVerify) opts.rejectUnauthorized = false;
-  if (Object.keys(opts).length === 0) return undefined;
+  if (tls.caFile === undefined && tls.certFile === undefined) return Object.keys(opts).length > 0 ? opts : undefined;
+  // Added to the system CAs rather than replacing them: a private CA for one hop does
+  // not stop a public certificate elsewhere from being trusted.
+  const ca = tls.caFile === undefined ? undefined : [...rootCertificates, readPem(tls.caFile, 'TAILSHIP_TLS_CA_FILE')];
+  const cert = tls.certFile === undefined ? undefined : readPem(tls.certFile, 'TAILSHIP_TLS_CERT_FILE');
+  const key = tls.keyFile === undefined ? undefined : readPem(tls.keyFile, 'TAILSHIP_TLS_KEY_FILE');
   try {
-    createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key });
+    // One context for every connection: the CA bundle is parsed once, not per connect.
+    opts.secureContext = createSecureContext({ ca, cert, key });
   } catch (error) {
     const message = (error as Error).message;
     throw new TailshipError('ERR_TLS_CONFIG', `TLS files cannot be used: ${message}`, { cause: error });
