@@ -108,3 +108,25 @@ t.test('a missing or empty secret file stops start-up, naming the variable and p
     t.match(thrown, { code: 'ERR_AUTH_FILE', message: want });
   }
 });
+
+t.test('a Kubernetes Secret volume update (the ..data symlink swap) is picked up', async (t) => {
+  // The kubelet's layout: token -> ..data/token, ..data -> ..<timestamp>/; an update writes a
+  // new timestamped directory and renames a new ..data symlink over the old one.
+  const { mkdirSync, symlinkSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'tailship-secret-'));
+  mkdirSync(join(dir, '..2026_11_25_21_00_00.1'));
+  writeFileSync(join(dir, '..2026_11_25_21_00_00.1', 'token'), 'generation-1');
+  symlinkSync('..2026_11_25_21_00_00.1', join(dir, '..data'));
+  symlinkSync('..data/token', join(dir, 'token'));
+  const { events, sink } = recorder();
+  const creds = Credentials.fromConfig({ ...noAuth, bearerTokenFile: join(dir, 'token') }, 'Bearer', url, sink);
+  t.teardown(() => creds.close());
+  t.equal(creds.header, 'Bearer generation-1');
+  mkdirSync(join(dir, '..2026_11_25_22_00_00.2'));
+  writeFileSync(join(dir, '..2026_11_25_22_00_00.2', 'token'), 'generation-2');
+  symlinkSync('..2026_11_25_22_00_00.2', join(dir, '..data_tmp'));
+  renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+  rmSync(join(dir, '..2026_11_25_21_00_00.1'), { recursive: true });
+  await waitFor('the new generation', () => creds.header === 'Bearer generation-2', { timeoutMs: 5000 });
+  t.same(events, [`rotated ${join(dir, 'token')}`]);
+});
