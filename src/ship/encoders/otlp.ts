@@ -49,6 +49,16 @@ export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<Buff
     `{"name":"tailship","version":${JSON.stringify(opts.version)}},"logRecords":[`,
   );
   const tail = Buffer.from(']}]}]}');
+  // Parsed field names repeat line after line: their `,{"key":…,"value":` is made once.
+  const keyPrefixes = new Map<string, string>();
+  const keyPrefix = (key: string): string => {
+    let p = keyPrefixes.get(key);
+    if (p === undefined) {
+      p = `,{"key":${JSON.stringify(key)},"value":`;
+      if (keyPrefixes.size < 1024) keyPrefixes.set(key, p);
+    }
+    return p;
+  };
   let lastFile = '';
   let lastFileAttrs = '';
   let lastMs = NaN;
@@ -79,7 +89,7 @@ export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<Buff
         for (const key of Object.keys(fields)) {
           const v = fields[key];
           const value = anyValueJson(v);
-          if (value !== undefined) s += `,{"key":${JSON.stringify(key)},"value":${value}}`;
+          if (value !== undefined) s += `${keyPrefix(key)}${value}}`;
           if (key === 'trace_id' && typeof v === 'string' && HEX32.test(v)) ids += `,"traceId":"${v.toLowerCase()}"`;
           else if (key === 'span_id' && typeof v === 'string' && HEX16.test(v)) ids += `,"spanId":"${v.toLowerCase()}"`;
         }
