@@ -88,7 +88,7 @@ export class Pipeline {
         },
       ),
     );
-    this.#builder = new BatchBuilder(config.batch.maxBytes, config.batch.maxEvents);
+    this.#builder = new BatchBuilder(config.batch.maxBytes, config.batch.maxEvents, this.#encoder.frame);
     metrics.memoryLimit.set(config.memoryLimitBytes);
   }
 
@@ -225,6 +225,7 @@ export class Pipeline {
   /** A batch is delivered or dead-lettered: its offsets may now be checkpointed. */
   #settled(batch: Batch<unknown>): void {
     for (const { queue, segment } of batch.acks) queue.ack(segment);
+    this.#builder.recycle(batch);
     this.#budget.release(batch.bytes);
     this.#lastProgressMs = Date.now();
   }

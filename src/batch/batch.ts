@@ -1,34 +1,60 @@
 import type { AckQueue, AckSegment } from '../ack/ack-queue.js';
+import type { ByteFrame } from '../ship/encoders/bytes.js';
 
 /** A sealed batch: encoded records and, per file, the ack segment it completes. */
 export interface Batch<F> {
   readonly seq: number;
-  readonly fragments: readonly F[];
-  /** Sum of the fragments' sizes: the body size before compression. */
+  readonly count: number;
+  /** Sum of the records' sizes: about the body size before compression. */
   readonly bytes: number;
+  /** The records as the encoder made them (for a byte batch, views made on first use). */
+  readonly fragments: readonly F[];
+  /** The whole request body, uncompressed, when the records were laid out as bytes. */
+  readonly body: Buffer | undefined;
   readonly acks: ReadonlyArray<{ readonly queue: AckQueue; readonly segment: AckSegment }>;
+  /** The buffer `body` lives in, handed back with `recycle` once the batch is settled. */
+  readonly arena?: Buffer | undefined;
 }
+
+/** Free arenas kept for reuse: enough for a burst, not the whole budget forever. */
+const MAX_POOLED_ARENAS = 8;
 
 /**
  * Collects records until a limit is reached. Pure: the linger timer lives in the shell.
  * Per file only the highest end offset is kept, since a batch carries a contiguous run
  * of each file's lines.
+ *
+ * With a `frame` (the encoder's records are bytes joined into the body), each record is
+ * copied into one growing buffer laid out as the request body: a batch of thousands of
+ * records is then one allocation off the V8 heap instead of thousands of small Buffer
+ * objects on it — the difference between a memory budget that bounds RSS and one that
+ * does not. Arenas of settled batches are reused: a freed Buffer's memory returns only
+ * when V8 next collects, which it delays until external memory has grown by tens of MiB,
+ * so allocating a fresh arena per batch lets RSS run well past the budget.
  */
 export class BatchBuilder<F> {
   readonly maxBytes: number;
   readonly maxEvents: number;
+  readonly #frame: ByteFrame | undefined;
   #fragments: F[] = [];
+  #count = 0;
   #bytes = 0;
   #ends = new Map<AckQueue, number>();
   #seq = 0;
+  #arena: Buffer | undefined;
+  #pos = 0;
+  /** [start, end) of each record in the arena, flattened. */
+  #spans: number[] = [];
+  readonly #pool: Buffer[] = [];
 
-  constructor(maxBytes: number, maxEvents: number) {
+  constructor(maxBytes: number, maxEvents: number, frame?: ByteFrame) {
     this.maxBytes = maxBytes;
     this.maxEvents = maxEvents;
+    this.#frame = frame;
   }
 
   get count(): number {
-    return this.#fragments.length;
+    return this.#count;
   }
 
   get bytes(): number {
@@ -37,27 +63,103 @@ export class BatchBuilder<F> {
 
   /** Would adding `size` bytes overflow the open batch? (An empty batch takes anything.) */
   wouldOverflow(size: number): boolean {
-    return this.#fragments.length > 0 && this.#bytes + size > this.maxBytes;
+    return this.#count > 0 && this.#bytes + size > this.maxBytes;
   }
 
   get full(): boolean {
-    return this.#fragments.length >= this.maxEvents || this.#bytes >= this.maxBytes;
+    return this.#count >= this.maxEvents || this.#bytes >= this.maxBytes;
   }
 
   add(fragment: F, size: number, queue: AckQueue, end: number): void {
-    this.#fragments.push(fragment);
+    if (this.#frame) this.#copy(fragment as unknown as Buffer, this.#frame);
+    else this.#fragments.push(fragment);
+    this.#count++;
     this.#bytes += size;
     this.#ends.set(queue, end);
   }
 
+  #copy(record: Buffer, frame: ByteFrame): void {
+    const lead = this.#count === 0 ? frame.head : frame.separator;
+    this.#reserve(lead.length + record.length + frame.tail.length);
+    this.#pos += lead.copy(this.#arena!, this.#pos);
+    this.#spans.push(this.#pos, this.#pos + record.length);
+    this.#pos += record.copy(this.#arena!, this.#pos);
+  }
+
+  /** Makes room for `n` more bytes, doubling the arena when it is too small. */
+  #reserve(n: number): void {
+    const need = this.#pos + n;
+    if (this.#arena && need <= this.#arena.length) return;
+    const standard = this.#standardSize;
+    const size = Math.max(need, this.#arena ? this.#arena.length * 2 : standard);
+    const grown = size === standard && this.#pool.length > 0 ? this.#pool.pop()! : Buffer.allocUnsafeSlow(size);
+    if (this.#arena) this.#arena.copy(grown, 0, 0, this.#pos);
+    this.#arena = grown;
+  }
+
+  get #standardSize(): number {
+    return this.maxBytes + 1024;
+  }
+
+  /** Takes back a settled batch's arena for the next batches. Its body must no longer be used. */
+  recycle(batch: Batch<F>): void {
+    const arena = batch.arena;
+    if (arena && arena.length === this.#standardSize && this.#pool.length < MAX_POOLED_ARENAS) this.#pool.push(arena);
+  }
+
   /** Closes the open batch, registering its ack segments in read order. */
   seal(): Batch<F> | undefined {
-    if (this.#fragments.length === 0) return undefined;
+    if (this.#count === 0) return undefined;
     const acks = [...this.#ends].map(([queue, end]) => ({ queue, segment: queue.add(end) }));
-    const batch: Batch<F> = { seq: ++this.#seq, fragments: this.#fragments, bytes: this.#bytes, acks };
-    this.#fragments = [];
+    const seq = ++this.#seq;
+    const { count } = this;
+    const bytes = this.#bytes;
+    let batch: Batch<F>;
+    if (this.#frame) {
+      this.#pos += this.#frame.tail.copy(this.#arena!, this.#pos);
+      // A batch sealed by the linger is often far smaller than the arena: keep only its bytes.
+      const arena = this.#arena!;
+      const used = arena.subarray(0, this.#pos);
+      const small = this.#pos * 4 < arena.length;
+      const body = small ? Buffer.from(used) : used;
+      if (small) this.recycle({ arena } as Batch<F>);
+      batch = byteBatch<F>(seq, count, bytes, body, this.#spans, acks, small ? undefined : arena);
+      this.#arena = undefined;
+      this.#pos = 0;
+      this.#spans = [];
+    } else {
+      batch = { seq, count, bytes, fragments: this.#fragments, body: undefined, acks };
+      this.#fragments = [];
+    }
+    this.#count = 0;
     this.#bytes = 0;
     this.#ends = new Map();
     return batch;
   }
+}
+
+function byteBatch<F>(
+  seq: number,
+  count: number,
+  bytes: number,
+  body: Buffer,
+  spans: readonly number[],
+  acks: Batch<F>['acks'],
+  arena: Buffer | undefined,
+): Batch<F> {
+  return {
+    seq,
+    count,
+    bytes,
+    body,
+    acks,
+    arena,
+    // Views are made only when needed (reading a per-record response, a split, a dead
+    // letter) and not kept: a batch waiting in the queue holds no object per record.
+    get fragments(): readonly F[] {
+      const out = new Array<Buffer>(count);
+      for (let i = 0; i < count; i++) out[i] = body.subarray(spans[2 * i]!, spans[2 * i + 1]!);
+      return out as unknown as readonly F[];
+    },
+  };
 }

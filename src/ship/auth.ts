@@ -92,6 +92,10 @@ export class Credentials {
     if (path === undefined) return new Credentials(make, value ?? '', undefined, events);
     const creds = new Credentials(make, readSecretFileSync(path, variable), { path, variable }, events);
     watchFile(path, { interval: WATCH_INTERVAL_MS, persistent: false }, creds.#onStat);
+    // The watcher's first stat is asynchronous: a Secret swapped before it completes
+    // becomes its baseline and never "changes". One read after the first interval closes
+    // that window (it reports a rotation only if the secret differs).
+    setTimeout(() => void creds.#reread(), WATCH_INTERVAL_MS + 100).unref();
     return creds;
   }
 

@@ -72,3 +72,49 @@ t.test('seal: fragments, bytes, seq, and one ack segment per file at its highest
   t.equal(qa.committed, 40);
   t.equal(qb.committed, 600);
 });
+
+t.test('a framed builder lays records out as the body, views made on demand, arenas reused', async (t) => {
+  const frame = { head: Buffer.from('['), separator: Buffer.from(','), tail: Buffer.from(']') };
+  const b = new BatchBuilder<Buffer>(64, 100, frame);
+  const q = new AckQueue(0);
+  const records = ['{"a":1}', '{"b":22}', '{"c":"ü"}'].map((s) => Buffer.from(s));
+  let end = 0;
+  for (const r of records) b.add(r, r.length, q, (end += 10));
+  const batch = b.seal()!;
+  t.equal(String(batch.body), '[{"a":1},{"b":22},{"c":"ü"}]', 'the body is head, records, separators, tail');
+  t.equal(batch.count, 3);
+  t.equal(batch.bytes, records.reduce((n, r) => n + r.length, 0));
+  t.same(batch.fragments.map(String), ['{"a":1}', '{"b":22}', '{"c":"ü"}'], 'views of each record');
+  t.not(batch.fragments, batch.fragments, 'made afresh, not kept on the batch');
+  t.same(batch.acks.map((a) => a.segment.end), [30]);
+
+  // A full batch keeps its arena; recycled, the next batch is built in the same memory.
+  const big = new BatchBuilder<Buffer>(1024, 1000, { head: Buffer.alloc(0), separator: Buffer.alloc(0), tail: Buffer.alloc(0) });
+  const line = Buffer.from('x'.repeat(99) + '\n');
+  for (let i = 0; i < 10; i++) big.add(line, line.length, q, (end += 100));
+  const first = big.seal()!;
+  t.ok(first.arena, 'a batch filled past a quarter of its arena keeps it');
+  t.equal(first.body!.length, 1000);
+  big.recycle(first);
+  big.add(line, line.length, q, (end += 100));
+  for (let i = 0; i < 9; i++) big.add(line, line.length, q, (end += 100));
+  const second = big.seal()!;
+  t.equal(second.arena, first.arena, 'the arena is reused');
+  // A batch sealed small (by the linger) is copied to its size; its arena stays in the pool.
+  big.add(line, line.length, q, (end += 100));
+  const small = big.seal()!;
+  t.equal(small.arena, undefined);
+  t.equal(small.body!.length, 100);
+  t.equal(String(small.body), String(line));
+});
+
+t.test('a record larger than the arena grows it, and the body stays whole', async (t) => {
+  const b = new BatchBuilder<Buffer>(16, 10, { head: Buffer.from('<'), separator: Buffer.from('|'), tail: Buffer.from('>') });
+  const q = new AckQueue(0);
+  const huge = Buffer.from('h'.repeat(5000));
+  b.add(Buffer.from('a'), 1, q, 2);
+  b.add(huge, huge.length, q, 5003);
+  const batch = b.seal()!;
+  t.equal(String(batch.body), `<a|${'h'.repeat(5000)}>`);
+  t.same(batch.fragments.map((f) => f.length), [1, 5000]);
+});

@@ -90,9 +90,9 @@ t.test('4. 413 for any body over 100 KiB: batches split, everything arrives; a r
   t.ok(largestAccepted <= LIMIT, `accepted bodies are all under the limit (largest ${largestAccepted})`);
   const dl = deadLetters(state);
   t.equal(dl.length, 1, 'one dead letter: the huge record');
-  t.equal(dl[0]?.status, 413);
-  t.match(dl[0]?.reason, /^HTTP 413: body of \d+ bytes is over 102400/);
-  t.match(dl[0]?.request, /"message":"huge seq=0 hhhh/);
+  t.equal(dl[0]?.['status'], 413);
+  t.match(dl[0]?.['reason'], /^HTTP 413: body of \d+ bytes is over 102400/);
+  t.match(dl[0]?.['request'], /"message":"huge seq=0 hhhh/);
   const metrics = (await ts.get('/metrics')).body;
   t.ok(metricSum(metrics, 'tailship_batch_splits_total') >= 5, 'splits counted');
   t.equal(metricSum(metrics, 'tailship_dead_letter_records_total'), 1);

@@ -49,7 +49,7 @@ async function capture(env: Record<string, string>, answer: { status: number; bo
     { delivered: noop, attemptFailed: noop, retryScheduled: noop, split: noop, deadLettered: noop },
     noop,
   );
-  shipper.enqueue({ seq: 1, fragments: [rec(0, ACCESS), rec(96, 'second')].map((r) => encoder.encode(r)), bytes: 0, acks: [] });
+  shipper.enqueue({ seq: 1, count: 2, fragments: [rec(0, ACCESS), rec(96, 'second')].map((r) => encoder.encode(r)), bytes: 0, body: undefined, acks: [] });
   await shipper.idle();
   client.close();
   await client.transport.destroy();

@@ -48,7 +48,7 @@ async function ship<F>(encoder: Encoder<F>, count: number, answer: Answer) {
     () => 0,
   );
   const fragments = Array.from({ length: count }, (_, i) => encoder.encode(rec(i * 100, `line ${i}`)));
-  shipper.enqueue({ seq: 1, fragments, bytes: 0, acks: [] });
+  shipper.enqueue({ seq: 1, count: fragments.length, fragments, bytes: 0, body: undefined, acks: [] });
   await shipper.idle();
   let deadLetters: Array<{ reason: string; request: string }> = [];
   try {

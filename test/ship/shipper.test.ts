@@ -14,7 +14,7 @@ import { Shipper, type ShipObserver, type ShipperOptions, type Transport } from 
 import { waitFor } from '../helpers/wait-for.js';
 
 /** Fragments are `rN\n`; a body is their concatenation. */
-function stubEncoder(read?: (res: CollectorResponse, fragments: readonly string[]) => SendOutcome): Encoder<string> {
+function stubEncoder(read?: (res: CollectorResponse, count: number) => SendOutcome): Encoder<string> {
   return {
     defaultPath: '/',
     contentType: 'application/x-ndjson',
@@ -50,8 +50,11 @@ interface Harness {
 
 let seq = 0;
 function batch(names: string[]): Batch<string> {
-  return { seq: ++seq, fragments: names.map((n) => `${n}\n`), bytes: names.length, acks: [] };
+  return { seq: ++seq, count: names.length, fragments: names.map((n) => `${n}\n`), bytes: names.length, body: undefined, acks: [] };
 }
+
+/** A collector that lists the records it received, for perRecordEncoder. */
+const echo: Answer = (records) => response(200, records.join('\n'));
 const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 function harness(
@@ -222,14 +225,20 @@ t.test('retry limit: after that many attempts the records are dead-lettered and 
   t.equal(dl[0]!.reason, 'retry limit reached: HTTP 503: busy');
 });
 
-/** An encoder whose responses say, per record, delivered / retry / reject (like ES bulk). */
+/**
+ * An encoder whose responses say, per record, delivered / retry / reject (like ES bulk).
+ * The collector (`echo`) answers with the names of the records it got, one per line, as
+ * a bulk response lists its items in request order.
+ */
 function perRecordEncoder(verdict: (record: string, attempt: number) => 'ok' | 'retry' | 'reject'): Encoder<string> {
   const attempts = new Map<string, number>();
-  return stubEncoder((res, fragments) => {
+  return stubEncoder((res, count) => {
     if (res.status !== 200) return classifyStatus(res.status, res.body, res.retryAfterMs);
     const retry: number[] = [];
     const reject: Array<{ index: number; reason: string }> = [];
-    fragments.forEach((f, index) => {
+    const items = res.body.split('\n');
+    if (items.length !== count) throw new Error(`${items.length} items for ${count} records`);
+    items.forEach((f, index) => {
       const name = f.trim();
       const n = (attempts.get(name) ?? 0) + 1;
       attempts.set(name, n);
@@ -246,7 +255,7 @@ t.test('partial: only the failed retryable records go again; rejected ones are d
   const encoder = perRecordEncoder((r, n) =>
     r === 'r1' ? 'reject' : r === 'r2' && n < 3 ? 'retry' : r === 'r3' && n < 2 ? 'retry' : 'ok',
   );
-  const h = harness(() => response(200), { encoder });
+  const h = harness(echo, { encoder });
   const b = batch(names('r', 5));
   h.shipper.enqueue(b);
   await h.shipper.idle();
@@ -266,7 +275,7 @@ t.test('partial: only the failed retryable records go again; rejected ones are d
 
 t.test('partial: the retry limit applies to records sent again too', async (t) => {
   const encoder = perRecordEncoder((r) => (r === 'r1' ? 'retry' : 'ok'));
-  const h = harness(() => response(200), { encoder, retryLimit: 3 });
+  const h = harness(echo, { encoder, retryLimit: 3 });
   const b = batch(names('r', 3));
   h.shipper.enqueue(b);
   await waitFor('the batch to settle', () => h.settled.length === 1 || h.requests.length > 10, { timeoutMs: 5_000 });

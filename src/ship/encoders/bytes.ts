@@ -1,19 +1,35 @@
-// Joining encoded records into a request body as bytes. A record is kept as a Buffer from
-// the moment it is batched (exact size, no rope keeping its pieces alive; see ndjson.ts);
-// a body is one Buffer.concat.
+// Request bodies as bytes. A record is kept as bytes from the moment it is batched (exact
+// size, no rope keeping its pieces alive; see ndjson.ts), and most protocols' bodies are
+// the records joined: `head`, the records separated by `separator`, `tail`. An encoder
+// that says so (its `frame`) lets the batch lay its records out as the body directly.
 
-const COMMA = Buffer.from(',');
+/** body = head + fragments joined by separator + tail. */
+export interface ByteFrame {
+  readonly head: Buffer;
+  readonly separator: Buffer;
+  readonly tail: Buffer;
+}
 
-/** `head` + fragments separated by commas + `tail`, as one Buffer. */
-export function joinWithCommas(head: Buffer, fragments: readonly Buffer[], tail: Buffer): Buffer {
+const EMPTY = Buffer.alloc(0);
+
+/** Records simply concatenated (each carries its own newline, or none is needed). */
+export const CONCATENATED: ByteFrame = { head: EMPTY, separator: EMPTY, tail: EMPTY };
+
+/** A JSON array of objects: `[a,b,c]`. */
+export const JSON_ARRAY: ByteFrame = { head: Buffer.from('['), separator: Buffer.from(','), tail: Buffer.from(']') };
+
+/** The body of `fragments` in `frame`, as one Buffer. */
+export function frameBody(frame: ByteFrame, fragments: readonly Buffer[]): Buffer {
+  const { head, separator, tail } = frame;
+  if (separator.length === 0 && head.length === 0 && tail.length === 0) return Buffer.concat(fragments);
   const parts: Buffer[] = new Array<Buffer>(fragments.length * 2 + 1);
   let n = 0;
   let length = head.length + tail.length;
   parts[n++] = head;
   for (let i = 0; i < fragments.length; i++) {
-    if (i > 0) parts[n++] = COMMA;
+    if (i > 0) parts[n++] = separator;
     parts[n++] = fragments[i]!;
-    length += fragments[i]!.length + (i > 0 ? 1 : 0);
+    length += fragments[i]!.length + (i > 0 ? separator.length : 0);
   }
   parts[n++] = tail;
   parts.length = n;

@@ -1,5 +1,6 @@
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus, firstKiB, type SendOutcome } from '../send-outcome.js';
+import { CONCATENATED, frameBody } from './bytes.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
 import { IndexName } from './es-index.js';
 import { RecordJson } from './record-json.js';
@@ -32,10 +33,11 @@ export function elasticsearchEncoder(ctx: RecordContext, opts: ElasticsearchOpti
       return Buffer.from(`{"create":{${target}"_id":${JSON.stringify(r.id)}}}\n${json.object(r)}\n`);
     },
     size: (f) => f.length,
-    body: (fragments) => Buffer.concat(fragments),
-    read(res: CollectorResponse, fragments: readonly Buffer[]): SendOutcome {
+    frame: CONCATENATED,
+    body: (fragments) => frameBody(CONCATENATED, fragments),
+    read(res: CollectorResponse, count: number): SendOutcome {
       if (res.status < 200 || res.status >= 300) return classifyStatus(res.status, res.body, res.retryAfterMs);
-      return readBulkResponse(res.body, fragments.length);
+      return readBulkResponse(res.body, count);
     },
   };
 }

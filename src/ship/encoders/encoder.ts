@@ -1,5 +1,6 @@
 import type { LogRecord } from '../../record/log-record.js';
 import type { SendOutcome } from '../send-outcome.js';
+import type { ByteFrame } from './bytes.js';
 
 /** A collector's response, as the response reader sees it. */
 export interface CollectorResponse {
@@ -23,6 +24,11 @@ export interface Encoder<F = unknown> {
   size(fragment: F): number;
   /** The request body. Bytes are best: a Buffer goes to gzip and the socket as it is. */
   body(fragments: readonly F[]): string | Buffer;
-  /** Reads a response to a request made of `fragments`. */
-  read(response: CollectorResponse, fragments: readonly F[]): SendOutcome;
+  /**
+   * Set when fragments are Buffers and `body` is `frameBody(frame, fragments)`: the batch
+   * then copies each record into one buffer laid out as the body (no object per record).
+   */
+  readonly frame?: ByteFrame;
+  /** Reads a response to a request of `count` records (per-record results by index). */
+  read(response: CollectorResponse, count: number): SendOutcome;
 }

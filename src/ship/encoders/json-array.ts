@@ -1,11 +1,9 @@
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus } from '../send-outcome.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
-import { joinWithCommas } from './bytes.js';
+import { frameBody, JSON_ARRAY } from './bytes.js';
 import { RecordJson } from './record-json.js';
 
-const OPEN = Buffer.from('[');
-const CLOSE = Buffer.from(']');
 
 /**
  * One JSON array per request (Fluentd / Fluent Bit `in_http`, which take the tag from
@@ -19,7 +17,8 @@ export function jsonArrayEncoder(ctx: RecordContext): Encoder<Buffer> {
     encode: (r: LogRecord) => Buffer.from(json.object(r)),
     // The comma (or a bracket) that joins it to the array.
     size: (f) => f.length + 1,
-    body: (fragments) => joinWithCommas(OPEN, fragments, CLOSE),
+    frame: JSON_ARRAY,
+    body: (fragments) => frameBody(JSON_ARRAY, fragments),
     read: (res: CollectorResponse) => classifyStatus(res.status, res.body, res.retryAfterMs),
   };
 }

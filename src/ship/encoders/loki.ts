@@ -3,7 +3,7 @@ import { classifyStatus } from '../send-outcome.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
 import { parseFieldRef, resolveFieldRef, type FieldRef } from './field-ref.js';
 import { RecordJson } from './record-json.js';
-import { joinWithCommas } from './bytes.js';
+import { frameBody } from './bytes.js';
 import { lineNanosText } from './time-text.js';
 
 export interface LokiOptions {
@@ -39,6 +39,7 @@ export interface LokiEntry {
 const STREAMS_OPEN = Buffer.from('{"streams":[');
 const STREAMS_CLOSE = Buffer.from(']}');
 const VALUES_CLOSE = Buffer.from(']}');
+const COMMA = Buffer.from(',');
 
 /**
  * The Loki push API, JSON form: `POST /loki/api/v1/push`,
@@ -96,9 +97,9 @@ export function lokiEncoder(ctx: RecordContext, opts: LokiOptions): Encoder<Loki
         // Stable, and linear when already in order (the usual case: one file, read in order).
         list.sort((a, b) => a.ms - b.ms || a.sub - b.sub);
         const open = Buffer.from(`{"stream":${stream},"values":[`);
-        parts.push(joinWithCommas(open, list.map((e) => e.bytes), VALUES_CLOSE));
+        parts.push(frameBody({ head: open, separator: COMMA, tail: VALUES_CLOSE }, list.map((e) => e.bytes)));
       }
-      return joinWithCommas(STREAMS_OPEN, parts, STREAMS_CLOSE);
+      return frameBody({ head: STREAMS_OPEN, separator: COMMA, tail: STREAMS_CLOSE }, parts);
     },
     // Loki: 204 on success; 429 (rate or stream limits) and 5xx retried; 400 (entry too far
     // behind, out of order, line too long, bad labels) is permanent and dead-lettered with

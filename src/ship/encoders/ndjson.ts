@@ -1,6 +1,7 @@
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus } from '../send-outcome.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
+import { CONCATENATED, frameBody } from './bytes.js';
 import { RecordJson } from './record-json.js';
 
 /**
@@ -19,7 +20,8 @@ export function ndjsonEncoder(ctx: RecordContext): Encoder<Buffer> {
     contentType: 'application/x-ndjson',
     encode: (r: LogRecord) => Buffer.from(`${json.object(r)}\n`),
     size: (f) => f.length,
-    body: (fragments) => Buffer.concat(fragments),
+    frame: CONCATENATED,
+    body: (fragments) => frameBody(CONCATENATED, fragments),
     read: (res: CollectorResponse) => classifyStatus(res.status, res.body, res.retryAfterMs),
   };
 }

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus, firstKiB, type SendOutcome } from '../send-outcome.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
-import { joinWithCommas } from './bytes.js';
+import { frameBody, type ByteFrame } from './bytes.js';
 import { anyValueJson, stringAttributeJson } from './otlp-value.js';
 import { severityOf } from './severity.js';
 import { nanosText } from './time-text.js';
@@ -49,6 +49,7 @@ export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<Buff
     `{"name":"tailship","version":${JSON.stringify(opts.version)}},"logRecords":[`,
   );
   const tail = Buffer.from(']}]}]}');
+  const frame: ByteFrame = { head, separator: Buffer.from(','), tail };
   // Parsed field names repeat line after line: their `,{"key":…,"value":` is made once.
   const keyPrefixes = new Map<string, string>();
   const keyPrefix = (key: string): string => {
@@ -97,7 +98,8 @@ export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<Buff
       return Buffer.from(`${s}]${ids}}`);
     },
     size: (f) => f.length + 1,
-    body: (fragments) => joinWithCommas(head, fragments, tail),
+    frame,
+    body: (fragments) => frameBody(frame, fragments),
     read: readOtlpResponse,
   };
 }

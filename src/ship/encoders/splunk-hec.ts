@@ -1,5 +1,6 @@
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus, firstKiB, type SendOutcome } from '../send-outcome.js';
+import { CONCATENATED, frameBody } from './bytes.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
 import { epochSecondsText } from './time-text.js';
 
@@ -59,7 +60,8 @@ export function splunkHecEncoder(ctx: RecordContext, opts: SplunkHecOptions): En
       );
     },
     size: (f) => f.length,
-    body: (fragments) => Buffer.concat(fragments),
+    frame: CONCATENATED,
+    body: (fragments) => frameBody(CONCATENATED, fragments),
     read: readHecResponse,
   };
 }
@@ -77,7 +79,7 @@ interface HecAnswer {
  * HEC does not say which of them it kept (at-least-once: they may be indexed twice);
  * other codes (5 no data, 7 incorrect index, …) dead-letter the request.
  */
-export function readHecResponse(res: CollectorResponse, fragments: readonly unknown[]): SendOutcome {
+export function readHecResponse(res: CollectorResponse, count: number): SendOutcome {
   let answer: HecAnswer | undefined;
   try {
     const parsed = JSON.parse(res.body) as unknown;
@@ -101,9 +103,9 @@ export function readHecResponse(res: CollectorResponse, fragments: readonly unkn
       : { kind: 'retry', reason, status: res.status, retryAfterMs: res.retryAfterMs };
   }
   const invalid = answer?.['invalid-event-number'];
-  if (typeof invalid === 'number' && Number.isInteger(invalid) && invalid >= 0 && invalid < fragments.length) {
+  if (typeof invalid === 'number' && Number.isInteger(invalid) && invalid >= 0 && invalid < count) {
     const retry: number[] = [];
-    for (let i = 0; i < fragments.length; i++) if (i !== invalid) retry.push(i);
+    for (let i = 0; i < count; i++) if (i !== invalid) retry.push(i);
     return { kind: 'partial', retry, reject: [{ index: invalid, reason }] };
   }
   return { kind: 'reject', reason, status: res.status };

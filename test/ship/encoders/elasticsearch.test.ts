@@ -112,7 +112,7 @@ t.test('bulk responses that settle the whole request', async (t) => {
 
 t.test('HTTP status of the whole request', async (t) => {
   const enc = elasticsearchEncoder(ctx, { index: 'x' });
-  const one = [enc.encode(rec(0, 'a'))];
+  const one = 1;
   t.equal(enc.read({ status: 429, body: '', retryAfterMs: undefined }, one).kind, 'retry');
   t.equal(enc.read({ status: 413, body: '', retryAfterMs: undefined }, one).kind, 'split');
   t.equal(enc.read({ status: 400, body: '{"error":"bad"}', retryAfterMs: undefined }, one).kind, 'reject');

@@ -122,7 +122,7 @@ t.test('responses: what is delivered, retried, split and dead-lettered', async (
     [413, 'request body too large', undefined, 'split', /HTTP 413/],
   ];
   for (const [status, body, retryAfterMs, kind, reason] of cases) {
-    const out = enc.read({ status, body, retryAfterMs }, []);
+    const out = enc.read({ status, body, retryAfterMs }, 0);
     t.equal(out.kind, kind, `${status} ${body.slice(0, 30)}`);
     if (reason && 'reason' in out) t.match(out.reason, reason);
     if (retryAfterMs !== undefined && out.kind === 'retry') t.equal(out.retryAfterMs, retryAfterMs);

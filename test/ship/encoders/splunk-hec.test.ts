@@ -37,7 +37,7 @@ t.test('the HEC rules catch what HEC would refuse', async (t) => {
 });
 
 t.test('responses: only code 0 is success', async (t) => {
-  const three = ['a', 'b', 'c'];
+  const three = 3;
   const r = (status: number, body: string, retryAfterMs?: number) => readHecResponse({ status, body, retryAfterMs }, three);
   t.same(r(200, '{"text":"Success","code":0}'), { kind: 'delivered' });
   t.same(r(200, '{"text":"Success","code":0,"ackId":7}'), { kind: 'delivered' });
