@@ -73,7 +73,15 @@ function procStats(pid: number): { cpuSeconds: number; rssMb: number; hwmMb: num
 
 function startTailship(env: Record<string, string>): ChildProcess {
   return spawn(nodeBin, [main], {
-    env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: process.env['TAILSHIP_NODE_OPTIONS'] ?? '', TAILSHIP_HEALTH_PORT: '0', TAILSHIP_LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      // The process's own tuning, as the image sets it (docker/Dockerfile); override to compare.
+      NODE_OPTIONS: process.env['TAILSHIP_NODE_OPTIONS'] ?? '',
+      MALLOC_ARENA_MAX: process.env['TAILSHIP_MALLOC_ARENA_MAX'] ?? '',
+      TAILSHIP_HEALTH_PORT: '0',
+      TAILSHIP_LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }

@@ -78,12 +78,30 @@ export class BatchBuilder<F> {
     this.#ends.set(queue, end);
   }
 
+  /**
+   * Adds a record given as text, `size` bytes of UTF-8 (framed builders only): written
+   * straight into the arena, with no Buffer made for it.
+   */
+  addText(text: string, size: number, queue: AckQueue, end: number): void {
+    const frame = this.#frame!;
+    this.#lead(frame, size);
+    this.#pos += this.#arena!.write(text, this.#pos, size, 'utf8');
+    this.#count++;
+    this.#bytes += size;
+    this.#ends.set(queue, end);
+  }
+
   #copy(record: Buffer, frame: ByteFrame): void {
-    const lead = this.#count === 0 ? frame.head : frame.separator;
-    this.#reserve(lead.length + record.length + frame.tail.length);
-    this.#pos += lead.copy(this.#arena!, this.#pos);
-    this.#spans.push(this.#pos, this.#pos + record.length);
+    this.#lead(frame, record.length);
     this.#pos += record.copy(this.#arena!, this.#pos);
+  }
+
+  /** Makes room for a record of `size` bytes, writes what goes before it and notes its span. */
+  #lead(frame: ByteFrame, size: number): void {
+    const lead = this.#count === 0 ? frame.head : frame.separator;
+    this.#reserve(lead.length + size + frame.tail.length);
+    this.#pos += lead.copy(this.#arena!, this.#pos);
+    this.#spans.push(this.#pos, this.#pos + size);
   }
 
   /** Makes room for `n` more bytes, doubling the arena when it is too small. */

@@ -28,9 +28,12 @@ export function elasticsearchEncoder(ctx: RecordContext, opts: ElasticsearchOpti
   return {
     defaultPath: '/_bulk',
     contentType: 'application/x-ndjson',
-    encode(r: LogRecord): Buffer {
+    text(r: LogRecord): string {
       const target = index ? `"_index":${index.json(r.timeMs)},` : '';
-      return Buffer.from(`{"create":{${target}"_id":${JSON.stringify(r.id)}}}\n${json.object(r)}\n`);
+      return `{"create":{${target}"_id":${JSON.stringify(r.id)}}}\n${json.object(r)}\n`;
+    },
+    encode(r: LogRecord): Buffer {
+      return Buffer.from(this.text!(r));
     },
     size: (f) => f.length,
     frame: CONCATENATED,

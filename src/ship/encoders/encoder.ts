@@ -29,6 +29,11 @@ export interface Encoder<F = unknown> {
    * then copies each record into one buffer laid out as the body (no object per record).
    */
   readonly frame?: ByteFrame;
+  /**
+   * With `frame`: the record's bytes as text (`encode` is its UTF-8). The batch writes the
+   * text straight into its buffer, so no Buffer is made per record on the hot path.
+   */
+  text?(record: LogRecord): string;
   /** Reads a response to a request of `count` records (per-record results by index). */
   read(response: CollectorResponse, count: number): SendOutcome;
 }

@@ -14,6 +14,7 @@ export function jsonArrayEncoder(ctx: RecordContext): Encoder<Buffer> {
   return {
     defaultPath: '/',
     contentType: 'application/json',
+    text: (r: LogRecord) => json.object(r),
     encode: (r: LogRecord) => Buffer.from(json.object(r)),
     // The comma (or a bracket) that joins it to the array.
     size: (f) => f.length + 1,

@@ -18,6 +18,7 @@ export function ndjsonEncoder(ctx: RecordContext): Encoder<Buffer> {
   return {
     defaultPath: '/',
     contentType: 'application/x-ndjson',
+    text: (r: LogRecord) => `${json.object(r)}\n`,
     encode: (r: LogRecord) => Buffer.from(`${json.object(r)}\n`),
     size: (f) => f.length,
     frame: CONCATENATED,

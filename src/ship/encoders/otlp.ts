@@ -69,6 +69,9 @@ export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<Buff
     defaultPath: '/v1/logs',
     contentType: 'application/json',
     encode(r: LogRecord): Buffer {
+      return Buffer.from(this.text!(r));
+    },
+    text(r: LogRecord): string {
       if (r.file !== lastFile) {
         lastFile = r.file;
         lastFileAttrs = `${stringAttributeJson('log.file.path', r.file)},${stringAttributeJson('log.file.name', basename(r.file))}`;
@@ -95,7 +98,7 @@ export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<Buff
           else if (key === 'span_id' && typeof v === 'string' && HEX16.test(v)) ids += `,"spanId":"${v.toLowerCase()}"`;
         }
       }
-      return Buffer.from(`${s}]${ids}}`);
+      return `${s}]${ids}}`;
     },
     size: (f) => f.length + 1,
     frame,

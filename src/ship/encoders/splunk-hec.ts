@@ -41,6 +41,9 @@ export function splunkHecEncoder(ctx: RecordContext, opts: SplunkHecOptions): En
     defaultPath: '/services/collector/event',
     contentType: 'application/json',
     encode(r: LogRecord): Buffer {
+      return Buffer.from(this.text!(r));
+    },
+    text(r: LogRecord): string {
       if (r.file !== lastFile) {
         lastFile = r.file;
         lastSource = JSON.stringify(r.file);
@@ -55,9 +58,7 @@ export function splunkHecEncoder(ctx: RecordContext, opts: SplunkHecOptions): En
       } else {
         event = JSON.stringify(r.message);
       }
-      return Buffer.from(
-        `{"time":${epochSecondsText(r.timeMs)},"host":${hostJson},"source":${lastSource}${meta},"event":${event}${fieldsText}}\n`,
-      );
+      return `{"time":${epochSecondsText(r.timeMs)},"host":${hostJson},"source":${lastSource}${meta},"event":${event}${fieldsText}}\n`;
     },
     size: (f) => f.length,
     frame: CONCATENATED,
