@@ -76,8 +76,8 @@ function startTailship(env: Record<string, string>): ChildProcess {
     env: {
       PATH: process.env['PATH'] ?? '',
       // The process's own tuning, as the image sets it (docker/Dockerfile); override to compare.
-      NODE_OPTIONS: process.env['TAILSHIP_NODE_OPTIONS'] ?? '',
-      MALLOC_ARENA_MAX: process.env['TAILSHIP_MALLOC_ARENA_MAX'] ?? '',
+      NODE_OPTIONS: process.env['TAILSHIP_NODE_OPTIONS'] ?? '--max-semi-space-size=4',
+      MALLOC_ARENA_MAX: process.env['TAILSHIP_MALLOC_ARENA_MAX'] ?? '2',
       TAILSHIP_HEALTH_PORT: '0',
       TAILSHIP_LOG_LEVEL: 'warn',
       ...env,
