@@ -158,7 +158,10 @@ export function describeConfig(config: Config): unknown {
       const raw = this[key];
       if (raw instanceof URL) return redactUrl(raw);
       if (value === Infinity) return 'unlimited';
-      if (/password|token|secret|authorization/i.test(key) && typeof value === 'string') return '***';
+      // Secret values are masked; the paths of secret files (…File) are not secrets.
+      if (/password|token|secret|authorization/i.test(key) && !/file$/i.test(key) && typeof value === 'string') {
+        return '***';
+      }
       return value;
     }),
   ) as unknown;

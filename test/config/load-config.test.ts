@@ -96,3 +96,25 @@ t.test('the effective config hides credentials in the collector URL', async (t) 
   t.match(shown, /https:\/\/\*\*\*:\*\*\*@collector:9000\/push/);
   t.match(shown, /"retryLimit":"unlimited"/);
 });
+
+t.test('--check-config masks secrets but shows the paths of secret files', async (t) => {
+  const { config } = loadConfig({
+    ...base,
+    TAILSHIP_AUTH_BASIC_USER: 'shipper',
+    TAILSHIP_AUTH_BASIC_PASSWORD: 'pa55-word',
+  });
+  const shown = JSON.stringify(describeConfig(config));
+  t.notMatch(shown, /pa55-word/);
+  t.match(shown, /"shipper"/);
+  const withFile = JSON.stringify(
+    describeConfig(loadConfig({ ...base, TAILSHIP_AUTH_BEARER_TOKEN: 'tok-123' }).config),
+  );
+  t.notMatch(withFile, /tok-123/);
+});
+
+t.test('the path of a token file is shown, not masked', async (t) => {
+  const shown = JSON.stringify(
+    describeConfig(loadConfig({ ...base, TAILSHIP_AUTH_BEARER_TOKEN_FILE: '/var/run/secrets/tailship/token' }).config),
+  );
+  t.match(shown, /"\/var\/run\/secrets\/tailship\/token"/);
+});
