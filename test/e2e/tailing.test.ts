@@ -1,10 +1,12 @@
 // Tailing that loses nothing: rotation, truncation, crashes, inode reuse, deletion,
 // long lines, bad bytes, late directories and many files — through the built process.
-import { appendFileSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync, copyFileSync, truncateSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync, copyFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { checkSequences, runWriter } from '../helpers/sequences.js';
 import { startCollector, startTailship, tempDirs } from '../helpers/setup.js';
+import { MAIN } from '../helpers/tailship-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const messages = (records: Array<Record<string, any>>) => records.map((r) => r['message'] as string);
@@ -304,17 +306,37 @@ t.test('a directory created after start, a symlinked file, and 1,000 files', asy
   t.same(unexpected, []);
 });
 
-t.test('a file that cannot be read is reported and does not stop the others', { skip: process.getuid?.() === 0 ? 'root reads every file' : false }, async (t) => {
-  const { logs, state } = tempDirs();
-  const { chmodSync } = await import('node:fs');
+/**
+ * Root reads every file, so the permission test runs tailship as `nobody` when the suite
+ * runs as root (CI does) — if `nobody` can reach the built code from here.
+ */
+function unprivileged(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const user = { uid: 65534, gid: 65534 };
+  const probe = spawnSync(process.execPath, ['-e', `require('node:fs').accessSync(${JSON.stringify(MAIN)})`], user);
+  return probe.status === 0 ? user : undefined;
+}
+
+const user = unprivileged();
+const cannotDeny = process.getuid?.() === 0 && !user;
+t.test('a file that cannot be read is reported, retried, and does not stop the others', { skip: cannotDeny ? 'running as root, and user nobody cannot reach dist/main.js from here' : false }, async (t) => {
+  const { dir, logs, state } = tempDirs();
+  // tailship (perhaps as nobody) must reach the logs and create its state dir.
+  chmodSync(dir, 0o777);
+  chmodSync(logs, 0o755);
   writeFileSync(join(logs, 'secret.log'), 'hidden\n');
   chmodSync(join(logs, 'secret.log'), 0o000);
   writeFileSync(join(logs, 'open.log'), 'visible\n');
+  chmodSync(join(logs, 'open.log'), 0o644);
   const collector = await startCollector(t);
-  const ts = await startTailship(t, collector, state, { TAILSHIP_INCLUDE: `${logs}/*.log` });
+  const ts = await startTailship(t, collector, state, { TAILSHIP_INCLUDE: `${logs}/*.log` }, user);
   await waitFor('the readable file', () => collector.records.length === 1);
   const s = await ts.status();
-  t.same(s.fileErrors, [{ path: join(logs, 'secret.log'), code: 'EACCES' }]);
+  t.same(s.fileErrors, [{ path: join(logs, 'secret.log'), code: 'EACCES' }], 'listed in /status');
+  t.equal(await ts.metric('tailship_file_open_errors_total{code="EACCES"}'), 1, 'counted once, not per retry');
+  t.ok(ts.logs.some((l) => l['msg'] === 'cannot read file; will retry' && l['code'] === 'EACCES'), 'logged');
   chmodSync(join(logs, 'secret.log'), 0o644);
   await waitFor('the file once readable', () => collector.records.length === 2);
+  t.same(messages(collector.records).sort(), ['hidden', 'visible']);
+  await waitFor('the error cleared', async () => (await ts.status()).fileErrors.length === 0);
 });

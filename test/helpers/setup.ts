@@ -30,8 +30,10 @@ export async function startTailship(
   collector: TestCollector,
   state: string,
   env: Record<string, string>,
+  user?: { uid: number; gid: number },
 ): Promise<TailshipProcess> {
-  const ts = new TailshipProcess({
+  const ts = new TailshipProcess(
+    {
     TAILSHIP_COLLECTOR_URL: collector.url,
     TAILSHIP_STATE_DIR: state,
     TAILSHIP_BATCH_LINGER_MS: '50',
@@ -41,7 +43,10 @@ export async function startTailship(
     TAILSHIP_RETRY_INITIAL: '50ms',
     TAILSHIP_RETRY_MAX: '500ms',
     ...env,
-  });
+    },
+    [],
+    user,
+  );
   t.teardown(() => ts.kill());
   await ts.ready();
   return ts;

@@ -16,10 +16,11 @@ export class TailshipProcess {
   healthPort: number | undefined;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(env: Record<string, string>, args: string[] = []) {
+  constructor(env: Record<string, string>, args: string[] = [], user?: { uid: number; gid: number }) {
     this.child = spawn(process.execPath, [MAIN, ...args], {
       env: { PATH: process.env['PATH'] ?? '', TAILSHIP_HEALTH_PORT: '0', TAILSHIP_HEALTH_HOST: '127.0.0.1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...user,
     });
     let buf = '';
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
