@@ -1,7 +1,7 @@
 // Tailing that loses nothing: rotation, truncation, crashes, inode reuse, deletion,
 // long lines, bad bytes, late directories and many files — through the built process.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync, copyFileSync, truncateSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, renameSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync, copyFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { checkSequences, runWriter } from '../helpers/sequences.js';
@@ -339,4 +339,46 @@ t.test('a file that cannot be read is reported, retried, and does not stop the o
   await waitFor('the file once readable', () => collector.records.length === 2);
   t.same(messages(collector.records).sort(), ['hidden', 'visible']);
   await waitFor('the error cleared', async () => (await ts.status()).fileErrors.length === 0);
+});
+
+t.test('TAILSHIP_START_AT=end skips what files held at start, not files created later', async (t) => {
+  const { logs, state } = tempDirs();
+  writeFileSync(join(logs, 'old.log'), 'old.log seq=0 before start\nold.log seq=1 before start\n');
+  const collector = await startCollector(t);
+  await startTailship(t, collector, state, { TAILSHIP_INCLUDE: `${logs}/*.log`, TAILSHIP_START_AT: 'end' });
+  appendFileSync(join(logs, 'old.log'), 'old.log seq=2 after start\n');
+  writeFileSync(join(logs, 'new.log'), 'new.log seq=0 created after start\n');
+  await waitFor('two records', () => collector.records.length >= 2);
+  t.same(messages(collector.records).sort(), ['new.log seq=0 created after start', 'old.log seq=2 after start']);
+});
+
+t.test('TAILSHIP_POLL_ONLY: no filesystem events, the periodic scan finds and follows files', async (t) => {
+  const { logs, state } = tempDirs();
+  const collector = await startCollector(t);
+  const ts = await startTailship(t, collector, state, {
+    TAILSHIP_INCLUDE: `${logs}/*.log`,
+    TAILSHIP_POLL_ONLY: 'true',
+    TAILSHIP_POLL_INTERVAL: '200ms',
+    TAILSHIP_ROTATE_WAIT: '300ms',
+  });
+  // Each step waits for its lines: a file renamed away before any scan saw it at its
+  // watched path would be invisible to polling, so the test does not race the poll.
+  const path = join(logs, 'polled.log');
+  let seq = 0;
+  const write = (n: number) => {
+    let text = '';
+    for (let i = 0; i < n; i++) text += `polled.log seq=${seq++}\n`;
+    appendFileSync(path, text);
+  };
+  for (let round = 1; round <= 3; round++) {
+    write(1000);
+    await waitFor(`round ${round}`, () => collector.records.length >= seq);
+    renameSync(path, `${path}.${round}`);
+    write(10); // the next lines create a new file at the path
+  }
+  await waitFor('every line', () => collector.records.length >= seq);
+  const { missing, duplicated } = checkSequences(messages(collector.records), new Map([['polled.log', seq]]));
+  t.same([...missing], [], 'zero lost');
+  t.same([...duplicated], [], 'zero duplicated');
+  t.ok((await ts.metric('tailship_rotations_total')) >= 3, 'three rotations seen');
 });
