@@ -94,7 +94,12 @@ export class Pipeline {
         },
       ),
     );
-    this.#builder = new BatchBuilder(config.batch.maxBytes, config.batch.maxEvents, this.#encoder.frame);
+    this.#builder = new BatchBuilder(
+      config.batch.maxBytes,
+      config.batch.maxEvents,
+      this.#encoder.frame,
+      config.memoryLimitBytes,
+    );
     const encoder = this.#encoder;
     this.#text = encoder.frame && encoder.text ? (r) => encoder.text!(r) : undefined;
     metrics.memoryLimit.set(config.memoryLimitBytes);
