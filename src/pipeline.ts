@@ -14,7 +14,7 @@ import { DEAD_LETTER_FILE, DeadLetterFile } from './ship/dead-letter.js';
 import { createEncoder } from './ship/encoders/create-encoder.js';
 import type { Encoder } from './ship/encoders/encoder.js';
 import { CollectorClient } from './ship/collector-client.js';
-import { Shipper, type CollectorState } from './ship/shipper.js';
+import { initialCollectorState, Shipper, type CollectorState } from './ship/shipper.js';
 import { globSet } from './tail/glob-set.js';
 import { TailManager, type FileStatus } from './tail/tail-manager.js';
 
@@ -340,15 +340,7 @@ export class Pipeline {
       fileErrors: this.#tail?.errors() ?? [],
       collector: {
         url: redactUrl(this.#config.delivery.url),
-        ...(s?.state ?? {
-          lastSuccessMs: undefined,
-          lastError: undefined,
-          lastErrorMs: undefined,
-          consecutiveFailures: 0,
-          failingSinceMs: undefined,
-          retrying: 0,
-          nextAttemptMs: undefined,
-        }),
+        ...(s?.state ?? initialCollectorState()),
       },
       memory: { usedBytes: this.#budget.usedBytes, limitBytes: this.#budget.limitBytes, process: process.memoryUsage() },
       batches: { open: this.#builder.count, pending: s?.pending ?? 0, inFlight: s?.inFlight ?? 0 },

@@ -52,6 +52,19 @@ export interface CollectorState {
   nextAttemptMs: number | undefined;
 }
 
+/** The collector state before any attempt. */
+export function initialCollectorState(): CollectorState {
+  return {
+    lastSuccessMs: undefined,
+    lastError: undefined,
+    lastErrorMs: undefined,
+    consecutiveFailures: 0,
+    failingSinceMs: undefined,
+    retrying: 0,
+    nextAttemptMs: undefined,
+  };
+}
+
 /**
  * Sends sealed batches: up to `maxInFlight` at once, each retried until it is delivered
  * or dead-lettered, then handed to `onSettled` (which acks its offsets). A batch is
@@ -73,15 +86,7 @@ export class Shipper<F> {
   readonly #idleWaiters: Array<() => void> = [];
   /** Request bodies by the record set they carry; dropped with the set. */
   readonly #bodies = new WeakMap<RecordSet<F>, Buffer | string>();
-  readonly state: CollectorState = {
-    lastSuccessMs: undefined,
-    lastError: undefined,
-    lastErrorMs: undefined,
-    consecutiveFailures: 0,
-    failingSinceMs: undefined,
-    retrying: 0,
-    nextAttemptMs: undefined,
-  };
+  readonly state: CollectorState = initialCollectorState();
 
   constructor(
     encoder: Encoder<F>,
