@@ -46,7 +46,16 @@ async function main(argv: readonly string[]): Promise<number> {
   const metrics = createMetrics();
   const pipeline = new Pipeline(config, log, metrics, version);
   const health = new HealthServer(pipeline, metrics.registry, version);
-  const address = await health.listen(config.health.port, config.health.host);
+  let address;
+  try {
+    address = await health.listen(config.health.port, config.health.host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+    process.stderr.write(
+      `tailship: cannot listen on ${config.health.host}:${config.health.port} (${code}); set TAILSHIP_HEALTH_PORT to a free port\n`,
+    );
+    return EXIT_CONFIG;
+  }
   log.info({ port: address.port, version }, 'health server listening');
 
   try {

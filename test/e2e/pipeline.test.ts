@@ -195,3 +195,19 @@ t.test('an unwritable state dir is a clear start-up error', async (t) => {
   t.equal((await ts.exited).code, 78);
   t.match(ts.stdout, /state dir \/proc\/tailship is not writable/);
 });
+
+t.test('a health port in use is a clear start-up error', async (t) => {
+  const { createServer } = await import('node:net');
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => blocker.close());
+  const port = (blocker.address() as { port: number }).port;
+  const dir = mkdtempSync(join(tmpdir(), 'tailship-e2e-'));
+  const ts = new TailshipProcess({
+    TAILSHIP_COLLECTOR_URL: 'http://127.0.0.1:9/',
+    TAILSHIP_STATE_DIR: join(dir, 'state'),
+    TAILSHIP_HEALTH_PORT: String(port),
+  });
+  t.equal((await ts.exited).code, 78);
+  t.match(ts.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\); set TAILSHIP_HEALTH_PORT`));
+});
