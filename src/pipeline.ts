@@ -98,7 +98,10 @@ export class Pipeline {
       config.batch.maxBytes,
       config.batch.maxEvents,
       this.#encoder.frame,
-      config.memoryLimitBytes,
+      // Without compression a body is sent as it lies in its arena, and a collector that
+      // answers before reading it all could leave a socket write pointing there: then
+      // arenas are not reused.
+      config.sink.compression === 'gzip' ? config.memoryLimitBytes : 0,
     );
     const encoder = this.#encoder;
     this.#text = encoder.frame && encoder.text ? (r) => encoder.text!(r) : undefined;
@@ -180,6 +183,7 @@ export class Pipeline {
         pollOnly: c.sources.pollOnly,
         rotateWaitMs: c.sources.rotateWaitMs,
         checkpointTtlMs: CHECKPOINT_TTL_MS,
+        firstRun: !this.#store.existed,
       },
       this.#assembler,
       this.#budget,
@@ -199,6 +203,7 @@ export class Pipeline {
           tailLog.warn({ path, code }, 'cannot read file; will retry');
         },
         bytesRead: (n) => m.bytesRead.inc(n),
+        failed: (error) => tailLog.error({ err: error }, 'file discovery failed; will retry'),
       },
       checkpoints,
     );
@@ -382,9 +387,11 @@ export class Pipeline {
     this.#assembler.close();
     this.#tail?.pause();
     this.#shipper?.stop();
-    await this.checkpoint();
-    await this.#tail?.close();
+    // Requests still in flight are cut before the last checkpoint, so that no answer can
+    // be acknowledged after it (a line acked but not checkpointed is sent again).
     this.#collector?.close();
     await this.#collector?.transport.destroy();
+    await this.checkpoint();
+    await this.#tail?.close();
   }
 }

@@ -53,7 +53,7 @@ export class BatchBuilder<F> {
     this.maxBytes = maxBytes;
     this.maxEvents = maxEvents;
     this.#frame = frame;
-    this.#maxPooled = Math.max(1, Math.floor(maxPooledBytes / this.#standardSize));
+    this.#maxPooled = Math.floor(maxPooledBytes / this.#standardSize);
   }
 
   get count(): number {

@@ -14,7 +14,9 @@ export const CHECKPOINT_FILE = 'checkpoints.json';
 export class CheckpointStore {
   readonly dir: string;
   readonly #log: Logger;
+  /** What was last written, without the times (see `write`). */
   #lastWritten = '';
+  #existed = false;
 
   constructor(dir: string, log: Logger) {
     this.dir = dir;
@@ -43,6 +45,11 @@ export class CheckpointStore {
     }
   }
 
+  /** Whether a checkpoint file was there at load (readable or not): not a first run. */
+  get existed(): boolean {
+    return this.#existed;
+  }
+
   /** Loads the checkpoints; a corrupt file is moved aside with a warning, never a crash loop. */
   async load(): Promise<CheckpointEntry[]> {
     let text: string;
@@ -50,11 +57,13 @@ export class CheckpointStore {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      this.#existed = true;
       return this.#setAside(error);
     }
+    this.#existed = true;
     try {
       const entries = parseCheckpoints(text);
-      this.#lastWritten = text;
+      this.#lastWritten = comparable(entries);
       return entries;
     } catch (error) {
       return this.#setAside(error);
@@ -72,9 +81,12 @@ export class CheckpointStore {
     return [];
   }
 
-  /** Writes the checkpoints if they changed since the last write. */
+  /**
+   * Writes the checkpoints if anything but their times changed since the last write: an
+   * idle tailship does not rewrite and fsync its state every second.
+   */
   async write(entries: readonly CheckpointEntry[], nowMs: number): Promise<void> {
-    const text = serializeCheckpoints(entries, 0);
+    const text = comparable(entries);
     if (text === this.#lastWritten) return;
     const tmp = `${this.path}.tmp`;
     const fh = await open(tmp, 'w');
@@ -109,6 +121,10 @@ async function ensureDir(dir: string): Promise<void> {
       if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again;
     }
   }
+}
+
+function comparable(entries: readonly CheckpointEntry[]): string {
+  return JSON.stringify(entries.map(({ seenMs: _seen, ...rest }) => rest));
 }
 
 async function syncDir(dir: string): Promise<void> {

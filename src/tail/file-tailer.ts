@@ -42,6 +42,8 @@ export class FileTailer {
   lastGrowthMs: number;
   /** No longer at any watched path (renamed away or deleted); closed once quiet. */
   detached = false;
+  /** When it left its last watched path: the rotate wait counts from here too. */
+  rotatedAtMs: number | undefined;
   /** Deleted (no links left) when closed: its checkpoint entry is useless. */
   deleted = false;
   /** In the read queue. */

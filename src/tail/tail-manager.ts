@@ -1,4 +1,6 @@
-import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { CheckpointEntry } from '../checkpoint/checkpoint-format.js';
 import type { MemoryBudget } from '../ack/memory-budget.js';
 import { AckQueue } from '../ack/ack-queue.js';
@@ -11,6 +13,8 @@ import type { GlobSet } from './glob-set.js';
 export interface TailOptions {
   readonly host: string;
   readonly startAt: 'beginning' | 'end';
+  /** No checkpoint file existed: the first run. Only then does `startAt: 'end'` apply. */
+  readonly firstRun: boolean;
   readonly maxLineBytes: number;
   readonly readChunkBytes: number;
   readonly pollIntervalMs: number;
@@ -36,6 +40,8 @@ export interface TailObserver {
   rotated(path: string): void;
   openFailed(path: string, code: string): void;
   bytesRead(n: number): void;
+  /** Discovery work failed unexpectedly (an I/O error); it is tried again next tick. */
+  failed(error: unknown): void;
 }
 
 export interface FileStatus {
@@ -110,6 +116,7 @@ export class TailManager {
   /** Scans once (files present now honour TAILSHIP_START_AT), then polls. */
   async start(): Promise<void> {
     await this.#enqueue(() => this.#tick());
+    await this.#enqueue(() => this.#recoverRotated());
     this.#initialScan = false;
     this.#started = true;
     this.#schedulePoll();
@@ -140,10 +147,14 @@ export class TailManager {
     this.#pollTimer.unref();
   }
 
-  /** Serialises discovery work so two events for one path never open it twice. */
+  /**
+   * Serialises discovery work so two events for one path never open it twice. Never
+   * rejects: an unexpected error (EIO) is reported and the next tick tries again, instead
+   * of an unhandled rejection ending the process.
+   */
   #enqueue(task: () => Promise<void>): Promise<void> {
-    const next = this.#serial.then(task, task);
-    this.#serial = next.catch(() => {});
+    const next = this.#serial.then(task).catch((error: unknown) => this.#observer.failed(error));
+    this.#serial = next;
     return next;
   }
 
@@ -199,17 +210,36 @@ export class TailManager {
       this.#openFailed(path, (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
       return;
     }
-    this.#errors.delete(path);
-    // Identity comes from the descriptor: the path may have moved since stat().
-    const st = await fstatAsync(fd);
-    const id = identityOf(st);
-    const existing = this.#tailers.get(id);
-    if (existing) {
-      await closeAsync(fd);
-      this.#map(path, existing);
+    let st;
+    let head;
+    try {
+      // Identity comes from the descriptor: the path may have moved since stat().
+      st = await fstatAsync(fd);
+      head = this.#tailers.has(identityOf(st)) ? undefined : await readHead(fd, st.size);
+    } catch (error) {
+      await closeAsync(fd).catch(() => {});
+      this.#openFailed(path, (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
       return;
     }
-    const head = await readHead(fd, st.size);
+    this.#errors.delete(path);
+    const id = identityOf(st);
+    const existing = this.#tailers.get(id);
+    if (existing || head === undefined) {
+      await closeAsync(fd);
+      if (existing) this.#map(path, existing);
+      return;
+    }
+    this.#adopt(fd, st, head, path, false);
+  }
+
+  /**
+   * Starts tailing an open file: from its checkpoint when dev:inode and fingerprint
+   * match, else from 0 (or its end, on a first run with TAILSHIP_START_AT=end).
+   * `rotated`: found by its checkpoint under a name the globs do not match (it was
+   * rotated away while tailship was down): drained, then closed.
+   */
+  #adopt(fd: number, st: Stats, head: Buffer, path: string, rotated: boolean): void {
+    const id = identityOf(st);
     const now = Date.now();
     const saved = this.#dormant.get(id);
     let offset = 0;
@@ -219,7 +249,9 @@ export class TailManager {
       offset = saved.offset;
       key = saved.key;
       resumed = true;
-    } else if (this.#initialScan && this.#opts.startAt === 'end') {
+    } else if (this.#initialScan && this.#opts.firstRun && this.#opts.startAt === 'end') {
+      // Only on a first run: after a restart, a file with no checkpoint is one that
+      // appeared while tailship was down (or just before a crash), and all of it is news.
       offset = st.size;
     }
     // A reused inode (fingerprint mismatch) gets a fresh key, so its ids are new too.
@@ -236,9 +268,63 @@ export class TailManager {
       nowMs: now,
     });
     this.#tailers.set(id, t);
-    this.#map(path, t);
+    if (rotated) {
+      t.detached = true;
+      t.rotatedAtMs = now;
+    } else {
+      this.#map(path, t);
+    }
     this.#observer.fileOpened(path, offset, resumed);
-    if (t.unreadBytes > 0) this.#markReady(t);
+    if (t.unreadBytes > 0 || rotated) this.#markReady(t);
+  }
+
+  /**
+   * After a restart: files with a checkpoint that no watched path leads to any more were
+   * rotated away while tailship was down, perhaps with lines never shipped. Their
+   * directory is searched for the same dev:inode and fingerprint, and what is found is
+   * read to its end from the checkpoint. One readdir per directory, once, at start.
+   */
+  async #recoverRotated(): Promise<void> {
+    const byDir = new Map<string, CheckpointEntry[]>();
+    for (const e of this.#dormant.values()) {
+      const list = byDir.get(dirname(e.path)) ?? [];
+      list.push(e);
+      byDir.set(dirname(e.path), list);
+    }
+    for (const [dir, entries] of byDir) {
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch {
+        continue;
+      }
+      const wanted = new Map(entries.map((e) => [`${e.dev}:${e.ino}`, e]));
+      for (const name of names) {
+        const path = join(dir, name);
+        let st;
+        try {
+          st = await stat(path);
+        } catch {
+          continue;
+        }
+        const e = wanted.get(identityOf(st));
+        if (!e || !st.isFile() || st.size <= e.offset || this.#tailers.has(identityOf(st))) continue;
+        let fd: number | undefined;
+        try {
+          fd = await openAsync(path, 'r');
+          const opened = await fstatAsync(fd);
+          const head = await readHead(fd, opened.size);
+          if (identityOf(opened) !== identityOf(st) || !fingerprintMatches(head, e.fpLen, e.fpHash)) {
+            await closeAsync(fd);
+            continue;
+          }
+          this.#adopt(fd, opened, head, path, true);
+        } catch (error) {
+          if (fd !== undefined) await closeAsync(fd).catch(() => {});
+          this.#openFailed(path, (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
+        }
+      }
+    }
   }
 
   #map(path: string, t: FileTailer): void {
@@ -246,6 +332,7 @@ export class TailManager {
     t.paths.add(path);
     t.path = path;
     t.detached = false;
+    t.rotatedAtMs = undefined;
   }
 
   #unmap(path: string): void {
@@ -259,6 +346,7 @@ export class TailManager {
     else {
       // Renamed away, replaced or deleted: drained, then closed after the rotate wait.
       t.detached = true;
+      t.rotatedAtMs = Date.now();
       this.#observer.rotated(path);
     }
   }
@@ -275,37 +363,64 @@ export class TailManager {
    */
   async #check(t: FileTailer, now: number): Promise<void> {
     if (!t.open || t.closing) {
-      if (!t.open && t.ackQueue.pending === 0) this.#retire(t);
+      if (!t.open && this.#settled(t)) this.#retire(t);
       return;
     }
-    let st;
     try {
-      st = await fstatAsync(t.fd!);
-    } catch {
+      const st = await fstatAsync(t.fd!);
+      // The head is compared on every look (a 1 KiB pread): a file truncated and refilled
+      // past our offset between two looks would otherwise be read from mid-line.
+      if (st.size < t.position || (await this.#headChanged(t, st.size))) t.truncatePending = true;
+      if (st.size > t.size) t.lastGrowthMs = now;
+      t.size = Math.max(st.size, t.position);
+      t.deleted = st.nlink === 0;
+      if (t.head.length < FINGERPRINT_BYTES && st.size > t.head.length && !t.truncatePending) {
+        t.head = await readHead(t.fd!, st.size);
+      }
+    } catch (error) {
+      // EIO and friends: reported once per code; the next look tries again.
+      this.#openFailed(t.path, (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
       return;
     }
-    // The head is compared on every look (a 1 KiB pread): a file truncated and refilled
-    // past our offset between two looks would otherwise be read from mid-line.
-    if (st.size < t.position || (await this.#headChanged(t, st.size))) t.truncatePending = true;
-    if (st.size > t.size) t.lastGrowthMs = now;
-    t.size = Math.max(st.size, t.position);
-    t.deleted = st.nlink === 0;
-    if (t.head.length < FINGERPRINT_BYTES && st.size > t.head.length && !t.truncatePending) {
-      t.head = await readHead(t.fd!, st.size);
-    }
-    const quiet = now - t.lastGrowthMs >= this.#opts.rotateWaitMs;
-    if (t.unreadBytes > 0 || t.truncatePending || (t.detached && quiet)) this.#markReady(t);
+    if (t.unreadBytes > 0 || t.truncatePending || this.#quietAfterRotation(t, now)) this.#markReady(t);
+  }
+
+  /**
+   * A rotated file may close once it has not grown for the rotate wait, counted from the
+   * rotation too: a quiet error.log renamed away must still get the lines nginx writes to
+   * it before it reopens.
+   */
+  #quietAfterRotation(t: FileTailer, now: number): boolean {
+    return t.detached && now - Math.max(t.lastGrowthMs, t.rotatedAtMs ?? 0) >= this.#opts.rotateWaitMs;
+  }
+
+  /** Every byte read from the file is acknowledged (a closed file can then be retired). */
+  #settled(t: FileTailer): boolean {
+    return t.ackQueue.pending === 0 && t.ackQueue.committed >= t.position;
   }
 
   /** Runs in the discovery queue, after the read loop found a rotated file quiet at its end. */
   async #closeTailer(t: FileTailer): Promise<void> {
     const now = Date.now();
+    try {
+      // A last write may have come since the read loop's look: read it first.
+      const st = await fstatAsync(t.fd!);
+      if (st.size > t.position) {
+        t.closing = false;
+        t.size = st.size;
+        t.lastGrowthMs = now;
+        this.#markReady(t);
+        return;
+      }
+    } catch {
+      // Unreadable now: close what we have.
+    }
     // Nothing more will be written: a last line without a newline is shipped as it is.
     t.splitter.flush((line, start, end, truncated) => this.#sink.line(t, line, start, end, truncated, now));
     this.#sink.end(t);
     await t.close();
     this.#observer.fileClosed(t.path, t.deleted);
-    if (t.ackQueue.pending === 0) this.#retire(t);
+    if (this.#settled(t)) this.#retire(t);
   }
 
   /**
@@ -376,12 +491,12 @@ export class TailManager {
         try {
           n = await t.readInto(this.#readBuf);
         } catch (error) {
-          this.#observer.openFailed(t.path, (error as NodeJS.ErrnoException).code ?? 'EREAD');
+          this.#openFailed(t.path, (error as NodeJS.ErrnoException).code ?? 'EREAD');
           continue;
         }
         const now = Date.now();
         if (n === 0) {
-          if (t.detached && now - t.lastGrowthMs >= this.#opts.rotateWaitMs) {
+          if (this.#quietAfterRotation(t, now)) {
             t.closing = true;
             void this.#enqueue(() => this.#closeTailer(t));
           }

@@ -382,3 +382,63 @@ t.test('TAILSHIP_POLL_ONLY: no filesystem events, the periodic scan finds and fo
   t.same([...duplicated], [], 'zero duplicated');
   t.ok((await ts.metric('tailship_rotations_total')) >= 3, 'three rotations seen');
 });
+
+t.test('a file rotated away while tailship was down is found by its checkpoint and drained', async (t) => {
+  const { logs, state } = tempDirs();
+  let up = false;
+  const collector = await startCollector(t, () => (up ? undefined : { status: 503 }));
+  const env = { TAILSHIP_INCLUDE: `${logs}/*.log`, TAILSHIP_DRAIN_TIMEOUT: '300ms' };
+  const path = join(logs, 'access.log');
+  writeFileSync(path, Array.from({ length: 1000 }, (_, i) => `access.log seq=${i}`).join('\n') + '\n');
+  const first = await startTailship(t, collector, state, env);
+  await waitFor('the lines read and the checkpoint written', async () => {
+    const s = await first.status();
+    return s.files[0]?.readOffset === s.files[0]?.size && collector.requests.length > 0;
+  });
+  t.same(await first.stop(), { code: 0, signal: null }, 'drain deadline passes with data unacknowledged');
+  t.equal(collector.records.length, 0, 'nothing delivered yet');
+  // logrotate runs while tailship is down: the file leaves the globs.
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, 'access.log seq=1000\n');
+  up = true;
+  await startTailship(t, collector, state, env);
+  await waitFor('every line', () => collector.records.length >= 1001);
+  const { missing, duplicated } = checkSequences(messages(collector.records), new Map([['access.log', 1001]]));
+  t.same([...missing], [], 'the rotated file was drained from its checkpoint');
+  t.same([...duplicated], []);
+});
+
+t.test('a quiet file, rotated, still gets what the writer adds before it reopens', async (t) => {
+  const { logs, state } = tempDirs();
+  const collector = await startCollector(t);
+  const ts = await startTailship(t, collector, state, { TAILSHIP_INCLUDE: `${logs}/*.log`, TAILSHIP_ROTATE_WAIT: '2s' });
+  const path = join(logs, 'error.log');
+  const { openSync, writeSync, closeSync } = await import('node:fs');
+  const fd = openSync(path, 'a');
+  t.teardown(() => closeSync(fd));
+  writeSync(fd, 'error.log seq=0 before\n');
+  const lastWrite = Date.now();
+  await waitFor('the first line', () => collector.records.length === 1);
+  // Quiet for longer than the rotate wait, as an error log is.
+  await waitFor('a quiet spell longer than the rotate wait', () => Date.now() - lastWrite > 2500, { timeoutMs: 5_000 });
+  renameSync(path, `${path}.1`);
+  await waitFor('the rotation seen', async () => (await ts.metric('tailship_rotations_total')) === 1);
+  // nginx has not reopened yet: it writes to the renamed file.
+  writeSync(fd, 'error.log seq=1 after the rename\n');
+  await waitFor('the line written after the rename', () => collector.records.length === 2);
+  t.same(messages(collector.records), ['error.log seq=0 before', 'error.log seq=1 after the rename']);
+});
+
+t.test('TAILSHIP_START_AT=end applies to the first run only: a file created while down is read whole', async (t) => {
+  const { logs, state } = tempDirs();
+  const collector = await startCollector(t);
+  const env = { TAILSHIP_INCLUDE: `${logs}/*.log`, TAILSHIP_START_AT: 'end' };
+  writeFileSync(join(logs, 'old.log'), 'old.log seq=0 skipped on the first run\n');
+  const first = await startTailship(t, collector, state, env);
+  await waitFor('the checkpoint file', async () => (await first.status()).files.length === 1);
+  t.same(await first.stop(), { code: 0, signal: null });
+  writeFileSync(join(logs, 'new.log'), 'new.log seq=0 written while down\n');
+  await startTailship(t, collector, state, env);
+  await waitFor('the new file', () => collector.records.length >= 1);
+  t.same(messages(collector.records), ['new.log seq=0 written while down']);
+});
