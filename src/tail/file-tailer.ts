@@ -44,6 +44,8 @@ export class FileTailer {
   detached = false;
   /** When it left its last watched path: the rotate wait counts from here too. */
   rotatedAtMs: number | undefined;
+  /** mtime at the last look: unchanged with the size, the file has not been touched. */
+  mtimeMs = 0;
   /** Deleted (no links left) when closed: its checkpoint entry is useless. */
   deleted = false;
   /** In the read queue. */

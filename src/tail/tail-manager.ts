@@ -162,16 +162,19 @@ export class TailManager {
     if (this.#closed) return;
     const found = await this.#discovery.scan();
     const seen = new Set(found);
-    for (const path of found) await this.#reconcile(path);
-    for (const path of [...this.#paths.keys()]) if (!seen.has(path)) await this.#reconcile(path);
+    // One stat per file per tick: the path's stat serves its tailer's check too, so only
+    // files no path leads to (rotated, deleted) need an fstat of their own.
+    const checked = new Set<FileTailer>();
+    for (const path of found) await this.#reconcile(path, checked);
+    for (const path of [...this.#paths.keys()]) if (!seen.has(path)) await this.#reconcile(path, checked);
     for (const path of [...this.#errors.keys()]) if (!seen.has(path)) this.#errors.delete(path);
     const now = Date.now();
-    for (const t of [...this.#tailers.values()]) await this.#check(t, now);
+    for (const t of [...this.#tailers.values()]) if (!checked.has(t)) await this.#check(t, now);
     this.#prune(now);
   }
 
   /** Brings one path up to date: new file, same file, or a new file at an old path. */
-  async #reconcile(path: string): Promise<void> {
+  async #reconcile(path: string, checked?: Set<FileTailer>): Promise<void> {
     if (this.#closed) return;
     let st;
     try {
@@ -187,7 +190,10 @@ export class TailManager {
     const prev = this.#paths.get(path);
     if (prev === id) {
       const t = this.#tailers.get(id);
-      if (t) await this.#check(t, Date.now());
+      if (t && !checked?.has(t)) {
+        checked?.add(t);
+        await this.#check(t, Date.now(), st);
+      }
       return;
     }
     // The path leads to a new file: the old one was rotated away (rename + create).
@@ -361,16 +367,19 @@ export class TailManager {
    * observes: the read loop applies truncation and decides to close, so a read in flight
    * never races a change of position or descriptor.
    */
-  async #check(t: FileTailer, now: number): Promise<void> {
+  async #check(t: FileTailer, now: number, pathStat?: Stats): Promise<void> {
     if (!t.open || t.closing) {
       if (!t.open && this.#settled(t)) this.#retire(t);
       return;
     }
     try {
-      const st = await fstatAsync(t.fd!);
-      // The head is compared on every look (a 1 KiB pread): a file truncated and refilled
-      // past our offset between two looks would otherwise be read from mid-line.
-      if (st.size < t.position || (await this.#headChanged(t, st.size))) t.truncatePending = true;
+      const st = pathStat ?? (await fstatAsync(t.fd!));
+      // The head is compared whenever the file changed (a 1 KiB pread): a file truncated
+      // and refilled past our offset between two looks would otherwise be read from
+      // mid-line. An unchanged size and mtime spare quiet files the read.
+      const changed = st.size !== t.size || st.mtimeMs !== t.mtimeMs;
+      t.mtimeMs = st.mtimeMs;
+      if (st.size < t.position || (changed && (await this.#headChanged(t, st.size)))) t.truncatePending = true;
       if (st.size > t.size) t.lastGrowthMs = now;
       t.size = Math.max(st.size, t.position);
       t.deleted = st.nlink === 0;
