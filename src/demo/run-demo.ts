@@ -46,6 +46,8 @@ const child = spawn(process.execPath, [main], {
     TAILSHIP_STATE_DIR: join(dir, 'state'),
     TAILSHIP_HEALTH_PORT: healthPort,
     TAILSHIP_LOG_LEVEL: process.env['TAILSHIP_LOG_LEVEL'] ?? 'warn',
+    // Parsed access lines show what a record can carry; TAILSHIP_PARSER=none for raw lines.
+    TAILSHIP_PARSER: process.env['TAILSHIP_PARSER'] ?? 'nginx',
   },
   stdio: ['ignore', 'inherit', 'inherit'],
   // Its own process group: Ctrl-C reaches only the demo, which asks tailship to drain.
