@@ -162,7 +162,10 @@ t.test('tailship reads every variable the manifests give it, and accepts the val
     // Bounds: memory limit above the budget, grace period above the drain timeout.
     const limit = quantityBytes(sidecar.resources.limits.memory);
     const request = quantityBytes(sidecar.resources.requests.memory);
-    t.ok(limit >= config.memoryLimitBytes + 64 * 2 ** 20, `${file}: memory limit leaves >= 64MiB above TAILSHIP_MEMORY_LIMIT`);
+    // Measured (README, Performance): RSS peaks ~190 MiB above the budget on Node 24 while a
+    // backlog drains; the limit must leave room for that, or the kubelet OOM-kills a sidecar
+    // that is doing its job.
+    t.ok(limit >= config.memoryLimitBytes + 192 * 2 ** 20, `${file}: memory limit leaves >= 192MiB above TAILSHIP_MEMORY_LIMIT`);
     t.ok(request <= limit && request > config.memoryLimitBytes, `${file}: memory request between the budget and the limit`);
     t.ok(
       spec.terminationGracePeriodSeconds * 1000 >= config.drain.timeoutMs + 10_000,
