@@ -1,23 +1,18 @@
 // Drain on SIGTERM (issue 4, test 8, and the shutdown rules of DESIGN.md): lines written
 // while nginx stops are shipped before exit; a drain that cannot finish exits 0 at its
 // deadline and the next start sends the rest; a second signal stops at once.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { TestCollector, type Responder } from '../helpers/collector.js';
+import type { Responder } from '../helpers/collector.js';
 import { deliveryEnv, deliveryReport, few, NumberedWriter } from '../helpers/delivery.js';
 import { TailshipProcess } from '../helpers/tailship-process.js';
+import { startCollector, tempDirs } from '../helpers/setup.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 async function workspace(t: Test, responder?: Responder) {
-  const dir = mkdtempSync(join(tmpdir(), 'tailship-drain-'));
-  const logs = join(dir, 'logs');
-  const state = join(dir, 'state');
-  mkdirSync(logs);
-  const collector = new TestCollector(responder);
-  await collector.start();
-  t.teardown(() => collector.close());
+  const { dir, logs, state } = tempDirs();
+  const collector = await startCollector(t, responder);
   const files = ['access.log', 'error.log'].map((f) => join(logs, f));
   for (const f of files) writeFileSync(f, '');
   return { dir, logs, state, files, collector, writer: new NumberedWriter(100) };

@@ -1,25 +1,21 @@
 // Delivery through a collector that is down, overloaded or hanging (issue 4, tests 1-3
 // and 9): the built process, real files, a real HTTP collector on 127.0.0.1. Nothing may
 // be lost or duplicated (no crash here), and readiness stays 200 throughout.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { TestCollector, type Responder } from '../helpers/collector.js';
 import { deliveryEnv, deliveryReport, few, metricSum, NumberedWriter, ReadinessWatch } from '../helpers/delivery.js';
 import { TailshipProcess } from '../helpers/tailship-process.js';
+import { startCollector, tempDirs } from '../helpers/setup.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 async function setup(t: Test, responder?: Responder, env: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'tailship-delivery-'));
-  const logs = join(dir, 'logs');
-  mkdirSync(logs);
-  const collector = new TestCollector(responder);
-  await collector.start();
-  t.teardown(() => collector.close());
+  const { dir, logs, state } = tempDirs();
+  const collector = await startCollector(t, responder);
   const files = ['a.log', 'b.log'].map((f) => join(logs, f));
   for (const f of files) writeFileSync(f, '');
-  const ts = new TailshipProcess(deliveryEnv(collector.url, logs, join(dir, 'state'), env));
+  const ts = new TailshipProcess(deliveryEnv(collector.url, logs, state, env));
   t.teardown(() => ts.kill());
   await ts.ready();
   const watch = new ReadinessWatch(ts);

@@ -1,23 +1,18 @@
 // Delivery through a collector that refuses data (issue 4, tests 4, 5 and 9): 413
 // splits, 4xx dead letters, 401/403 retried and logged, Retry-After as an HTTP date.
 // The built process, real files, a real HTTP collector on 127.0.0.1.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { TestCollector, type Responder } from '../helpers/collector.js';
+import type { Responder } from '../helpers/collector.js';
 import { deliveryEnv, deliveryReport, few, metricSum, NumberedWriter, ReadinessWatch } from '../helpers/delivery.js';
 import { TailshipProcess } from '../helpers/tailship-process.js';
+import { startCollector, tempDirs } from '../helpers/setup.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 async function setup(t: Test, responder: Responder, env: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'tailship-rejects-'));
-  const logs = join(dir, 'logs');
-  const state = join(dir, 'state');
-  mkdirSync(logs);
-  const collector = new TestCollector(responder);
-  await collector.start();
-  t.teardown(() => collector.close());
+  const { dir, logs, state } = tempDirs();
+  const collector = await startCollector(t, responder);
   const files = ['a.log', 'b.log'].map((f) => join(logs, f));
   for (const f of files) writeFileSync(f, '');
   const ts = new TailshipProcess(deliveryEnv(collector.url, logs, state, env));
