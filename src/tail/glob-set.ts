@@ -12,7 +12,10 @@ export function globSet(include: readonly string[], exclude: readonly string[]):
   const abs = (g: string) => (isAbsolute(g) ? g : resolve(g));
   const opts = { dot: true };
   const inc = include.map((g) => picomatch(abs(g), opts));
-  const exc = exclude.map((g) => picomatch(abs(g), opts));
+  // An exclude without a leading / applies in any directory (`*.gz`, `**/debug-*.log`),
+  // as people write them; an include is a place, resolved like a path.
+  const anywhere = (g: string) => (isAbsolute(g) ? g : g.startsWith('**/') ? g : `**/${g}`);
+  const exc = exclude.map((g) => picomatch(anywhere(g), opts));
   const roots = new Map<string, boolean>();
   for (const g of include) {
     const scan = picomatch.scan(abs(g));
