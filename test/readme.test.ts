@@ -16,3 +16,15 @@ t.test('every variable named in the README exists', async (t) => {
   const unknown = [...named].filter((n) => !KNOWN_ENV_NAMES.has(n) && !/^TAILSHIP_(POD_TEST|NODE_OPTIONS|BATCH_MAX_BYTE)$/.test(n));
   t.same(unknown, [], 'names the README uses that tailship does not read');
 });
+
+t.test('every metric tailship defines has a row in the metrics table', async (t) => {
+  const { createMetrics } = await import('../src/health/metrics.js');
+  const names = createMetrics()
+    .registry.getMetricsAsArray()
+    .map((m) => m.name)
+    // Node's process metrics (prom-client defaults) are named in the prose, not the table.
+    .filter((n) => !/^tailship_(process|nodejs)_/.test(n));
+  const missing = names.filter((n) => !new RegExp(`\\| \`${n}(\\{[a-z,]+\\})?\` \\|`).test(readme));
+  t.same(missing, [], 'undocumented metrics');
+  t.ok(names.length > 20, `${names.length} metrics checked`);
+});
