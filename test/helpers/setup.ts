@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestCollector, type Responder } from './collector.js';
@@ -8,9 +8,17 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-/** A temp dir with `logs/` and `state/`, removed by the OS's tmp cleaning, not by us. */
+const created: string[] = [];
+// Each test file runs in its own process: its temp dirs (tens of MiB for the big-line
+// and many-file tests) go when it exits, so repeated runs do not fill the disk.
+process.on('exit', () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp dir with `logs/` and `state/`, removed when the test process exits. */
 export function tempDirs(): { dir: string; logs: string; state: string } {
   const dir = mkdtempSync(join(tmpdir(), 'tailship-test-'));
+  created.push(dir);
   const logs = join(dir, 'logs');
   mkdirSync(logs);
   return { dir, logs, state: join(dir, 'state') };
