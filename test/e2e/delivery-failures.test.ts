@@ -1,27 +1,11 @@
 // Delivery through a collector that is down, overloaded or hanging (issue 4, tests 1-3
 // and 9): the built process, real files, a real HTTP collector on 127.0.0.1. Nothing may
 // be lost or duplicated (no crash here), and readiness stays 200 throughout.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { TestCollector, type Responder } from '../helpers/collector.js';
-import { deliveryEnv, deliveryReport, few, metricSum, NumberedWriter, ReadinessWatch } from '../helpers/delivery.js';
-import { TailshipProcess } from '../helpers/tailship-process.js';
-import { startCollector, tempDirs } from '../helpers/setup.js';
+import { deliveryReport, deliveryWorkspace, few, metricSum, NumberedWriter, ReadinessWatch } from '../helpers/delivery.js';
 import { waitFor } from '../helpers/wait-for.js';
-
-async function setup(t: Test, responder?: Responder, env: Record<string, string> = {}) {
-  const { dir, logs, state } = tempDirs();
-  const collector = await startCollector(t, responder);
-  const files = ['a.log', 'b.log'].map((f) => join(logs, f));
-  for (const f of files) writeFileSync(f, '');
-  const ts = new TailshipProcess(deliveryEnv(collector.url, logs, state, env));
-  t.teardown(() => ts.kill());
-  await ts.ready();
-  const watch = new ReadinessWatch(ts);
-  t.teardown(() => watch.stop());
-  return { dir, logs, files, collector, ts, watch, writer: new NumberedWriter(120) };
-}
 
 /** Asserts every written line arrived exactly once, in offset order per file. */
 function assertExactlyOnce(t: Test, collector: TestCollector, writer: NumberedWriter): void {
@@ -40,7 +24,7 @@ async function assertReadyThroughout(t: Test, watch: ReadinessWatch): Promise<vo
 }
 
 t.test('1. collector refuses connections for 10 s mid-stream: none lost, none duplicated, retries counted', async (t) => {
-  const { files, collector, ts, watch, writer } = await setup(t);
+  const { files, collector, ts, watch, writer } = await deliveryWorkspace(t);
   const [a, b] = files as [string, string];
   writer.append(a, 'a', 2_000);
   writer.append(b, 'b', 2_000);
@@ -151,7 +135,7 @@ t.test('2. 30% of requests 503, some 429 with Retry-After: 1: none lost; no requ
     return { status: 200 };
   };
   // Retry-After is capped by TAILSHIP_RETRY_MAX: keep the cap above it here.
-  const { files, collector, ts, watch, writer } = await setup(t, responder, { TAILSHIP_RETRY_MAX: '2s', TAILSHIP_BATCH_MAX_EVENTS: '250' });
+  const { files, collector, ts, watch, writer } = await deliveryWorkspace(t, responder, { TAILSHIP_RETRY_MAX: '2s', TAILSHIP_BATCH_MAX_EVENTS: '250' });
   const [a, b] = files as [string, string];
   for (let i = 0; i < 10; i++) {
     writer.append(a, 'a', 1_000);
@@ -186,7 +170,7 @@ t.test('3. a collector that accepts and never answers: requests time out and are
     }
     return { status: 200 };
   };
-  const { files, collector, ts, watch, writer } = await setup(t, responder);
+  const { files, collector, ts, watch, writer } = await deliveryWorkspace(t, responder);
   const [a, b] = files as [string, string];
   writer.append(a, 'a', 3_000);
   writer.append(b, 'b', 3_000);

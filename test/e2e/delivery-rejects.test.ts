@@ -1,27 +1,13 @@
 // Delivery through a collector that refuses data (issue 4, tests 4, 5 and 9): 413
 // splits, 4xx dead letters, 401/403 retried and logged, Retry-After as an HTTP date.
 // The built process, real files, a real HTTP collector on 127.0.0.1.
-import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, readFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Responder } from '../helpers/collector.js';
-import { deliveryEnv, deliveryReport, few, metricSum, NumberedWriter, ReadinessWatch } from '../helpers/delivery.js';
+import { deliveryReport, deliveryWorkspace, few, metricSum, ReadinessWatch } from '../helpers/delivery.js';
 import { TailshipProcess } from '../helpers/tailship-process.js';
-import { startCollector, tempDirs } from '../helpers/setup.js';
 import { waitFor } from '../helpers/wait-for.js';
-
-async function setup(t: Test, responder: Responder, env: Record<string, string> = {}) {
-  const { dir, logs, state } = tempDirs();
-  const collector = await startCollector(t, responder);
-  const files = ['a.log', 'b.log'].map((f) => join(logs, f));
-  for (const f of files) writeFileSync(f, '');
-  const ts = new TailshipProcess(deliveryEnv(collector.url, logs, state, env));
-  t.teardown(() => ts.kill());
-  await ts.ready();
-  const watch = new ReadinessWatch(ts);
-  t.teardown(() => watch.stop());
-  return { dir, logs, state, files, collector, ts, watch, writer: new NumberedWriter(120) };
-}
 
 function deadLetters(state: string): Array<Record<string, any>> {
   const path = join(state, 'dead-letter.ndjson');
@@ -57,7 +43,7 @@ t.test('4. 413 for any body over 100 KiB: batches split, everything arrives; a r
     return { status: 200 };
   };
   // Batches of up to 1 MiB / 3000 records: about ten times what the collector takes.
-  const { logs, state, files, collector, ts, watch, writer } = await setup(t, responder, {
+  const { logs, state, files, collector, ts, watch, writer } = await deliveryWorkspace(t, responder, {
     TAILSHIP_BATCH_MAX_EVENTS: '3000',
     TAILSHIP_BATCH_LINGER_MS: '300',
   });
@@ -110,7 +96,7 @@ t.test('5. 400 for one batch: it lands in the dead-letter file with the status; 
     }
     return { status: 200 };
   };
-  const { files, state, collector, ts, watch, writer } = await setup(t, responder);
+  const { files, state, collector, ts, watch, writer } = await deliveryWorkspace(t, responder);
   const [a, b] = files as [string, string];
   writer.append(a, 'a', 2_000);
   await waitFor('the first lines', () => collector.records.length >= 2_000);
@@ -176,7 +162,7 @@ t.test('401 and 403 are retried, not dead-lettered, and warned about once withou
     }
     return { status: 200 };
   };
-  const { files, state, collector, ts, watch, writer } = await setup(t, responder, { TAILSHIP_AUTH_BEARER_TOKEN: TOKEN });
+  const { files, state, collector, ts, watch, writer } = await deliveryWorkspace(t, responder, { TAILSHIP_AUTH_BEARER_TOKEN: TOKEN });
   const [a] = files as [string];
   writer.append(a, 'a', 1_000);
   await waitFor(`${writer.total} records`, () => collector.records.length >= writer.total, { timeoutMs: 30_000 });
@@ -210,7 +196,7 @@ t.test('Retry-After as an HTTP date is honoured', async (t) => {
     if (n === 1) secondAt = req.atMs;
     return { status: 200 };
   };
-  const { files, collector, ts, watch, writer } = await setup(t, responder, { TAILSHIP_RETRY_MAX: '5s', TAILSHIP_RETRY_INITIAL: '10ms' });
+  const { files, collector, ts, watch, writer } = await deliveryWorkspace(t, responder, { TAILSHIP_RETRY_MAX: '5s', TAILSHIP_RETRY_INITIAL: '10ms' });
   const [a] = files as [string];
   writer.append(a, 'a', 10);
   await waitFor('delivery', () => collector.records.length >= 10, { timeoutMs: 20_000 });

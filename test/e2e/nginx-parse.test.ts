@@ -4,7 +4,7 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
-import { NGINX, TestNginx } from '../helpers/nginx.js';
+import { NGINX, startNginx } from '../helpers/nginx.js';
 import { startCollector, startTailship, tempDirs } from '../helpers/setup.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -25,9 +25,7 @@ t.test(
   { skip: NGINX ? false : 'nginx is not installed (.ci/run installs it with apt-get)' },
   async (t) => {
     const { dir, logs, state } = tempDirs();
-    const nginx = new TestNginx(join(dir, 'nginx'), logs);
-    await nginx.start();
-    t.teardown(() => nginx.stop());
+    const nginx = await startNginx(t, dir, logs);
     const collector = await startCollector(t);
     const ts = await startTailship(t, collector, state, {
       TAILSHIP_INCLUDE: `${logs}/*.log`,

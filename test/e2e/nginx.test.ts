@@ -3,15 +3,13 @@ import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import t from 'tap';
-import { NGINX, TestNginx } from '../helpers/nginx.js';
+import { NGINX, startNginx } from '../helpers/nginx.js';
 import { startCollector, startTailship, tempDirs } from '../helpers/setup.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 t.test('20,000 requests through nginx, rotated midway: exactly 20,000 access lines', { skip: NGINX ? false : 'nginx is not installed (.ci/run installs it with apt-get)' }, async (t) => {
   const { dir, logs, state } = tempDirs();
-  const nginx = new TestNginx(join(dir, 'nginx'), logs);
-  await nginx.start();
-  t.teardown(() => nginx.stop());
+  const nginx = await startNginx(t, dir, logs);
   const collector = await startCollector(t);
   const ts = await startTailship(t, collector, state, {
     TAILSHIP_INCLUDE: `${logs}/access.log`,

@@ -1,7 +1,10 @@
 // Helpers for the delivery end-to-end tests: numbered lines, a check that each arrived
 // exactly once, a readiness watch, and an RSS sampler.
-import { appendFileSync, readFileSync } from 'node:fs';
-import type { TailshipProcess } from './tailship-process.js';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Responder } from './collector.js';
+import { startCollector, tempDirs } from './setup.js';
+import { TailshipProcess } from './tailship-process.js';
 
 /** A test line: the file's short name and a sequence number, padded to `width` chars. */
 export function numberedLine(name: string, seq: number, width = 0): string {
@@ -212,4 +215,25 @@ export function metricSum(metricsText: string, name: string, labelFilter?: RegEx
     sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
+}
+
+/**
+ * A collector, two empty log files (a.log, b.log) and a ready tailship reading them with
+ * the delivery tests' settings; readiness is watched for the whole test.
+ */
+export async function deliveryWorkspace(
+  t: { teardown(fn: () => unknown): void },
+  responder?: Responder,
+  env: Record<string, string> = {},
+) {
+  const { dir, logs, state } = tempDirs();
+  const collector = await startCollector(t, responder);
+  const files = ['a.log', 'b.log'].map((f) => join(logs, f));
+  for (const f of files) writeFileSync(f, '');
+  const ts = new TailshipProcess(deliveryEnv(collector.url, logs, state, env));
+  t.teardown(() => ts.kill());
+  await ts.ready();
+  const watch = new ReadinessWatch(ts);
+  t.teardown(() => watch.stop());
+  return { dir, logs, state, files, collector, ts, watch, writer: new NumberedWriter(120) };
 }

@@ -86,3 +86,11 @@ ${[201, 204, 301, 400, 403, 404, 418, 500, 503].map((c) => `    location = /code
     await exited;
   }
 }
+
+/** A started TestNginx under `dir/nginx`, logging into `logs`, stopped at teardown. */
+export async function startNginx(t: { teardown(fn: () => unknown): void }, dir: string, logs: string): Promise<TestNginx> {
+  const nginx = new TestNginx(join(dir, 'nginx'), logs);
+  await nginx.start();
+  t.teardown(() => nginx.stop());
+  return nginx;
+}
