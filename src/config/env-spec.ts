@@ -1,23 +1,46 @@
 // Every environment variable tailship reads, with its default and the form it takes.
 // This is the single source of truth for names: the README table, the Kubernetes
 // manifests' test and the unknown-variable warning all read it.
-import { z } from 'zod';
+//
+// Each variable is a string turned into a value by one of the small parsers below (units
+// in units.ts). That is all a schema library did here, and loading zod for it cost 6–7 MiB
+// of resident memory for the life of the process, about a tenth of what the memory bound
+// leaves the process beyond its budget.
 import { PARSER_NAMES } from '../record/parser.js';
 import { parseParserRules } from './record-config.js';
 import { parseDuration, parseList, parsePairs, parseSize } from './units.js';
 
-type Refine<T> = (text: string) => T | undefined;
+/** A value, or the form that was expected, shown in the one-line error. */
+type Parsed<T> = { readonly value: T } | { readonly expected: string };
 
-/** A string variable turned into a value by `parse`; `expected` is shown when it fails. */
-function parsed<T>(parse: Refine<T>, expected: string) {
-  return z.string().transform((text, ctx) => {
+/** How one variable is read: `parse` turns its text into a value or says what it expected. */
+interface Field<T, D extends boolean> {
+  readonly parse: (text: string) => Parsed<T>;
+  /** The text used when the variable is unset; parsed like a given value. */
+  readonly fallback: string | undefined;
+  /** Unset with no default: undefined (false), or a "required" error (true). */
+  readonly required: D;
+  /** A field with this default (for the required/optional/default shapes below). */
+  prefault(text: string): Field<T, true>;
+  optional(): Field<T, false>;
+}
+
+function field<T>(parse: (text: string) => Parsed<T>, fallback?: string, required = true): Field<T, boolean> {
+  return {
+    parse,
+    fallback,
+    required,
+    prefault: (text) => field(parse, text, true) as Field<T, true>,
+    optional: () => field(parse, undefined, false) as Field<T, false>,
+  };
+}
+
+/** A variable turned into a value by `parse`; `expected` is shown when that gives undefined. */
+function parsed<T>(parse: (text: string) => T | undefined, expected: string): Field<T, true> {
+  return field((text) => {
     const value = parse(text);
-    if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message: expected });
-      return z.NEVER;
-    }
-    return value;
-  });
+    return value === undefined ? { expected } : { value };
+  }) as Field<T, true>;
 }
 
 const size = (min = 1) =>
@@ -64,6 +87,10 @@ const list = parsed((t) => {
 
 const pairs = parsed(parsePairs, 'comma-separated key=value pairs');
 
+const URL_EXPECTED = 'an http:// or https:// URL, like http://collector:8080/';
+/** What a required variable with no default should be, when it is missing. */
+const REQUIRED: Readonly<Record<string, string>> = { TAILSHIP_COLLECTOR_URL: URL_EXPECTED };
+
 const httpUrl = parsed((t) => {
   try {
     const u = new URL(t.trim());
@@ -71,20 +98,22 @@ const httpUrl = parsed((t) => {
   } catch {
     return undefined;
   }
-}, 'an http:// or https:// URL, like http://collector:8080/');
+}, URL_EXPECTED);
 
-const text = z.string().transform((t) => t.trim());
+const text = field((t) => ({ value: t.trim() })) as Field<string, true>;
+
+/** Taken as given (a password may begin or end with a space). */
+const raw = field((t) => ({ value: t })) as Field<string, true>;
 
 /** A regular expression, kept as its source (untrimmed); the engine's complaint is shown. */
-const regex = z.string().transform((source, ctx) => {
+const regex = field((source) => {
   try {
     new RegExp(source);
-    return source;
+    return { value: source };
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `a valid JavaScript regular expression (${(error as Error).message})` });
-    return z.NEVER;
+    return { expected: `a valid JavaScript regular expression (${(error as Error).message})` };
   }
-});
+}) as Field<string, true>;
 
 /** `nginx`, or `glob=parser` pairs; checked further in record-config.ts. */
 const parserRules = parsed(parseParserRules, `one of ${PARSER_NAMES.join(', ')}, or glob=parser pairs like access.log=nginx,*.json.log=json`);
@@ -96,7 +125,7 @@ const retryLimit = parsed((t) => {
   return /^\d+$/.test(v) ? Number(v) : undefined;
 }, "a whole number of attempts, or 'unlimited'");
 
-export const envSchema = z.object({
+const ENV_SPEC = {
   // Sources
   TAILSHIP_INCLUDE: list.prefault('/pod-data/**/*.log'),
   TAILSHIP_EXCLUDE: list.optional(),
@@ -133,7 +162,7 @@ export const envSchema = z.object({
   TAILSHIP_AUTH_BEARER_TOKEN: text.optional(),
   TAILSHIP_AUTH_BEARER_TOKEN_FILE: text.optional(),
   TAILSHIP_AUTH_BASIC_USER: text.optional(),
-  TAILSHIP_AUTH_BASIC_PASSWORD: z.string().optional(),
+  TAILSHIP_AUTH_BASIC_PASSWORD: raw.optional(),
   TAILSHIP_AUTH_BASIC_PASSWORD_FILE: text.optional(),
   TAILSHIP_TLS_CA_FILE: text.optional(),
   TAILSHIP_TLS_CERT_FILE: text.optional(),
@@ -171,12 +200,45 @@ export const envSchema = z.object({
   TAILSHIP_MULTILINE_START: regex.optional(),
   TAILSHIP_MULTILINE_TIMEOUT: duration(undefined, 1).prefault('1s'),
   TAILSHIP_MULTILINE_FILES: list.optional(),
-});
+} as const;
 
-export type Env = z.infer<typeof envSchema>;
+type Spec = typeof ENV_SPEC;
+type ValueOf<F> = F extends Field<infer T, infer D> ? (D extends true ? T : T | undefined) : never;
+
+/** The environment, parsed: one typed value per variable. */
+export type Env = { readonly [K in keyof Spec]: ValueOf<Spec[K]> };
+
+/** The first variable that is not valid, and what it should have been. */
+export interface EnvProblem {
+  readonly name: string;
+  /** Set when the variable was given (an invalid value), unset when it is missing. */
+  readonly value: string | undefined;
+  readonly expected: string;
+}
+
+/**
+ * Parses the variables tailship knows (`picked`: set and non-empty only). Variables are
+ * checked in the order of the table, and the first problem is returned.
+ */
+export function parseEnv(picked: Readonly<Record<string, string>>): { env: Env } | { problem: EnvProblem } {
+  const env: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(ENV_SPEC) as Array<[string, Field<unknown, boolean>]>) {
+    const given = picked[name];
+    const text = given ?? f.fallback;
+    if (text === undefined) {
+      if (f.required) return { problem: { name, value: undefined, expected: REQUIRED[name] ?? 'a value' } };
+      env[name] = undefined;
+      continue;
+    }
+    const result = f.parse(text);
+    if ('expected' in result) return { problem: { name, value: given, expected: result.expected } };
+    env[name] = result.value;
+  }
+  return { env: env as Env };
+}
 
 /** Every variable name tailship reads. */
-export const KNOWN_ENV_NAMES: ReadonlySet<string> = new Set(Object.keys(envSchema.shape));
+export const KNOWN_ENV_NAMES: ReadonlySet<string> = new Set(Object.keys(ENV_SPEC));
 
 /** Variables whose values are secrets: masked wherever configuration is shown. */
 export const SECRET_ENV_NAMES: ReadonlySet<string> = new Set<string>([

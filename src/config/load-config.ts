@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Config } from './config.js';
-import { envSchema, KNOWN_ENV_NAMES, SECRET_ENV_NAMES, type Env } from './env-spec.js';
+import { KNOWN_ENV_NAMES, parseEnv, SECRET_ENV_NAMES, type Env } from './env-spec.js';
 import { nearestName } from './nearest-name.js';
 import { recordSection } from './record-config.js';
 import { sinkSections } from './sink-config.js';
@@ -59,23 +59,16 @@ function shown(name: string, value: string): string {
  */
 export function loadConfig(env: NodeJS.ProcessEnv): LoadedConfig {
   const picked = pickEnv(env);
-  const result = envSchema.safeParse(picked);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const name = String(issue?.path[0] ?? 'environment');
-    const value = picked[name];
-    const expected = issue?.code === 'custom' ? issue.message : describeRequired(name);
+  const result = parseEnv(picked);
+  if ('problem' in result) {
+    const { name, value, expected } = result.problem;
     const message =
       value === undefined
         ? `${name} is required: expected ${expected}`
         : `${name}=${shown(name, value)} is invalid: expected ${expected}`;
     throw new ConfigError(message, name);
   }
-  return { config: toConfig(result.data, env), warnings: unknownNameWarnings(env) };
-}
-
-function describeRequired(name: string): string {
-  return name === 'TAILSHIP_COLLECTOR_URL' ? 'an http:// or https:// URL, like http://collector:8080/' : 'a value';
+  return { config: toConfig(result.env, env), warnings: unknownNameWarnings(env) };
 }
 
 function toConfig(e: Env, env: NodeJS.ProcessEnv): Config {
