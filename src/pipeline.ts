@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { MemoryBudget } from './ack/memory-budget.js';
+import { MemoryBudget, readAheadLimit } from './ack/memory-budget.js';
 import { BatchBuilder, type Batch } from './batch/batch.js';
 import { CheckpointStore } from './checkpoint/checkpoint-store.js';
 import type { Config } from './config/config.js';
@@ -74,7 +74,9 @@ export class Pipeline {
     this.#log = log;
     this.#metrics = metrics;
     this.#version = version;
-    this.#budget = new MemoryBudget(config.memoryLimitBytes);
+    this.#budget = new MemoryBudget(
+      readAheadLimit(config.memoryLimitBytes, config.batch.maxBytes, config.delivery.maxInFlight),
+    );
     this.#store = new CheckpointStore(config.state.dir, log.child({ component: 'checkpoint' }));
     const ctx: RecordContext = {
       host: config.metadata.host,
@@ -101,11 +103,11 @@ export class Pipeline {
       // Without compression a body is sent as it lies in its arena, and a collector that
       // answers before reading it all could leave a socket write pointing there: then
       // arenas are not reused.
-      config.sink.compression === 'gzip' ? config.memoryLimitBytes : 0,
+      config.sink.compression === 'gzip' ? this.#budget.limitBytes : 0,
     );
     const encoder = this.#encoder;
     this.#text = encoder.frame && encoder.text ? (r) => encoder.text!(r) : undefined;
-    metrics.memoryLimit.set(config.memoryLimitBytes);
+    metrics.memoryLimit.set(this.#budget.limitBytes);
   }
 
   async start(): Promise<void> {

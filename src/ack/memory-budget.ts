@@ -38,3 +38,16 @@ export class MemoryBudget {
     else this.#waiters.push(wake);
   }
 }
+
+/**
+ * The budget tailship actually reads to: TAILSHIP_MEMORY_LIMIT, or less when that is more
+ * than it can use — a batch in every request slot, as many sealed and waiting for a slot,
+ * and the one being filled. Reading further ahead while the collector is slow or down
+ * gains nothing (a free slot is refilled from the waiting batches, and those from the
+ * files at disk or page-cache speed), it only copies bytes from the files, which are
+ * the buffer already, into this process. Measured with the collector down and 2 GiB
+ * written: RSS 171 MiB when reading to the full default 64 MiB.
+ */
+export function readAheadLimit(memoryLimitBytes: number, batchMaxBytes: number, maxInFlight: number): number {
+  return Math.min(memoryLimitBytes, (2 * maxInFlight + 1) * batchMaxBytes);
+}

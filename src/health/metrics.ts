@@ -31,7 +31,7 @@ export function createMetrics() {
     deadLettered: counter('dead_letter_records_total', 'Records written to the dead-letter file.'),
     deadLetterDropped: counter('dead_letter_dropped_total', 'Dead-letter records dropped to keep the file within its cap.'),
     memoryUsed: gauge('memory_budget_used_bytes', 'Bytes read and not yet acknowledged.'),
-    memoryLimit: gauge('memory_budget_limit_bytes', 'TAILSHIP_MEMORY_LIMIT.'),
+    memoryLimit: gauge('memory_budget_limit_bytes', 'Most bytes read and not yet acknowledged: TAILSHIP_MEMORY_LIMIT, or the read-ahead when that is less.'),
     inFlight: gauge('requests_in_flight', 'Requests being sent or waiting to retry.'),
     collectorUp: gauge('collector_up', '1 when the last delivery attempt succeeded, else 0.'),
     consecutiveFailures: gauge('collector_consecutive_failures', 'Failed attempts since the last success.'),

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { MemoryBudget } from '../../src/ack/memory-budget.js';
+import { MemoryBudget, readAheadLimit } from '../../src/ack/memory-budget.js';
 
 t.test('reserve and release count bytes; exhausted at the limit, not before', async (t) => {
   // [operations, used after, exhausted after]
@@ -61,4 +61,19 @@ t.test('a waiter that reserves again while being woken does not lose the others'
   t.same(woken, ['greedy', 'other'], 'everyone waiting at the release is called');
   b.release(100);
   t.same(woken, ['greedy', 'other', 'greedy'], 'the re-registered waiter is woken by the next release');
+});
+
+t.test('read-ahead: a batch per request slot, as many waiting and one filling, capped by the budget', async (t) => {
+  const MiB = 1024 * 1024;
+  // [memory limit, batch max bytes, requests in flight, limit read to]
+  const table: Array<[number, number, number, number]> = [
+    [64 * MiB, MiB, 4, 9 * MiB], // the defaults: the read-ahead is below the budget
+    [64 * MiB, 4 * MiB, 4, 36 * MiB],
+    [32 * MiB, 4 * MiB, 4, 32 * MiB], // the budget binds
+    [2 * MiB, MiB, 1, 2 * MiB],
+    [64 * MiB, MiB, 1, 3 * MiB],
+  ];
+  for (const [limit, batch, inFlight, expected] of table) {
+    t.equal(readAheadLimit(limit, batch, inFlight), expected, `${limit / MiB} MiB, ${batch / MiB} MiB batches, ${inFlight} in flight`);
+  }
 });
