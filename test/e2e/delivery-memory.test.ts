@@ -1,20 +1,28 @@
 // Memory bound (issue 4, test 7): with the collector down and hundreds of MB written,
-// tailship stops reading at TAILSHIP_MEMORY_LIMIT and its RSS (sampled from /proc) stays
-// bounded (see the bound below); the outage is warned about once, not per retry; when the
-// collector is back, every line arrives exactly once. Sized for the suite (the issue's
-// 1 GB run, and larger, belong in the benchmark script): TAILSHIP_TEST_MEMORY_MB
-// overrides the volume.
+// tailship stops reading and its RSS (sampled from /proc) stays under the memory budget
+// (TAILSHIP_MEMORY_LIMIT, default 64 MiB) + 80 MiB, while down and while the backlog
+// drains; the outage is warned about once, not per retry; when the collector is back,
+// every line arrives exactly once. With the default batches, reading stops at the
+// read-ahead (a batch per request slot and as many waiting, see readAheadLimit), below
+// the budget; the budget itself stopping reading is tested in tailing.test.ts.
+// tailship runs as the image runs it (node flags and malloc ENV from docker/Dockerfile).
+// Sized for the suite (the issue's 2 GB run belongs in the benchmark script):
+// TAILSHIP_TEST_MEMORY_MB overrides the volume.
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { TestCollector } from '../helpers/collector.js';
 import { deliveryEnv, metricSum, MiB, RssSampler } from '../helpers/delivery.js';
+import { imageRuntime } from '../helpers/image-runtime.js';
 import { TailshipProcess } from '../helpers/tailship-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const TOTAL_MB = Number(process.env['TAILSHIP_TEST_MEMORY_MB'] ?? 400);
-const LIMIT_MIB = 32;
+const TOTAL_MB = Number(process.env['TAILSHIP_TEST_MEMORY_MB'] ?? 1000);
+const LIMIT_MIB = 64; // the default
+const BOUND_MIB = LIMIT_MIB + 80;
+/** (4 requests in flight + 4 batches waiting + 1 being filled) × 1 MiB batches: the defaults. */
+const READ_AHEAD = 9 * MiB;
 const LINE_BYTES = 1_000; // with its newline
 const FILES = 4;
 
@@ -56,20 +64,20 @@ t.test(`7. collector down, ${TOTAL_MB} MB written: RSS bounded; one outage warni
   t.teardown(() => collector.close());
   collector.down();
 
+  const runtime = imageRuntime();
   const ts = new TailshipProcess(
     deliveryEnv(collector.url, logs, join(dir, 'state'), {
-      TAILSHIP_MEMORY_LIMIT: `${LIMIT_MIB}MiB`,
       TAILSHIP_BATCH_MAX_EVENTS: '10000',
       TAILSHIP_BATCH_LINGER_MS: '200',
       TAILSHIP_RETRY_INITIAL: '50ms',
       TAILSHIP_RETRY_MAX: '500ms',
       TAILSHIP_CHECKPOINT_INTERVAL: '1s',
       TAILSHIP_LOG_LEVEL: 'info',
-      // To try the process under other V8/allocator settings than the image's defaults.
-      // As the image runs it (docker/Dockerfile); override to compare.
-      NODE_OPTIONS: process.env['TAILSHIP_TEST_NODE_OPTIONS'] ?? '--max-semi-space-size=4',
-      MALLOC_ARENA_MAX: process.env['TAILSHIP_TEST_MALLOC_ARENA_MAX'] ?? '2',
+      ...runtime.env,
     }),
+    [],
+    undefined,
+    runtime.nodeArgs,
   );
   t.teardown(() => ts.kill());
   await ts.ready();
@@ -98,12 +106,13 @@ t.test(`7. collector down, ${TOTAL_MB} MB written: RSS bounded; one outage warni
   const writtenAt = Date.now();
   t.comment(`wrote ${TOTAL_MB} MB (${linesPerFile * FILES} lines) in ${writtenAt - startedAt} ms`);
 
-  // It reads up to the budget and stops there: the files are the buffer.
-  const full = await waitFor('the memory budget to fill', async () => {
+  // It reads ahead as far as the requests can use and stops there: the files are the buffer.
+  const full = await waitFor('the read-ahead to fill', async () => {
     const s = await ts.status();
     return s.memory.usedBytes >= s.memory.limitBytes ? s : undefined;
   });
-  t.ok(full.memory.usedBytes <= (LIMIT_MIB + 2) * MiB, `budget used ${(full.memory.usedBytes / MiB).toFixed(1)} MiB of ${LIMIT_MIB}`);
+  t.equal(full.memory.limitBytes, READ_AHEAD, `reading stops at the read-ahead, ${READ_AHEAD / MiB} MiB`);
+  t.ok(full.memory.usedBytes <= READ_AHEAD + MiB, `${(full.memory.usedBytes / MiB).toFixed(1)} MiB read and not acked`);
   const behind = full.files.reduce((n: number, f: { bytesBehind: number }) => n + f.bytesBehind, 0);
   t.ok(behind > TOTAL_MB * 1e6 * 0.8, `${(behind / MiB).toFixed(0)} MiB behind, waiting in the files`);
 
@@ -115,7 +124,7 @@ t.test(`7. collector down, ${TOTAL_MB} MB written: RSS bounded; one outage warni
   const downMetrics = (await ts.get('/metrics')).body;
   const readWhileDown = metricSum(downMetrics, 'tailship_bytes_read_total');
   const retriesWhileDown = metricSum(downMetrics, 'tailship_retries_total');
-  t.ok(readWhileDown < 2 * LIMIT_MIB * MiB, `stopped reading: ${(readWhileDown / MiB).toFixed(1)} MiB read of ${TOTAL_MB} MB`);
+  t.ok(readWhileDown < 2 * READ_AHEAD, `stopped reading: ${(readWhileDown / MiB).toFixed(1)} MiB read of ${TOTAL_MB} MB`);
   t.ok(retriesWhileDown > 50, `${retriesWhileDown} retries while down`);
   const warnings = ts.logs.filter((l) => l['msg']?.startsWith('collector unavailable'));
   t.equal(warnings.length, 1, 'one outage warning');
@@ -142,13 +151,8 @@ t.test(`7. collector down, ${TOTAL_MB} MB written: RSS bounded; one outage warni
   t.equal(malformed, 0, 'nothing unexpected');
   t.equal(received, total, `${total} lines received`);
 
-  const budget = LIMIT_MIB * MiB;
-  // Bounded: memory does not follow the backlog (hundreds of MB). The bound is what this
-  // build meets with margin: measured budget + 100 MiB while down and up to + 125 MiB while
-  // the backlog drains at full speed, of which ~75 MiB is an idle tailship (Node 20 with
-  // undici, zod, prom-client and pino loaded) before any data. The issue asks for
-  // budget + 80 MiB; that is not met, and the figure below says by how much.
-  t.ok(rss.peak < budget + 160 * MiB, `peak RSS ${(rss.peak / MiB).toFixed(1)} MiB < ${LIMIT_MIB} + 160 MiB`);
+  t.ok(peakWhileDown < BOUND_MIB * MiB, `while down: peak RSS ${(peakWhileDown / MiB).toFixed(1)} MiB < ${LIMIT_MIB} + 80 MiB`);
+  t.ok(rss.peak < BOUND_MIB * MiB, `while draining: peak RSS ${(rss.peak / MiB).toFixed(1)} MiB < ${LIMIT_MIB} + 80 MiB`);
   t.comment(
     `peak RSS ${(rss.peak / MiB).toFixed(1)} MiB (${(peakWhileDown / MiB).toFixed(1)} MiB while down, ${rss.samples} samples); ` +
       `budget ${LIMIT_MIB} MiB; ${retriesWhileDown} retries while down; ` +

@@ -16,8 +16,14 @@ export class TailshipProcess {
   healthPort: number | undefined;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(env: Record<string, string>, args: string[] = [], user?: { uid: number; gid: number }) {
-    this.child = spawn(process.execPath, [MAIN, ...args], {
+  /** `nodeArgs` go to node before the script (V8 flags, as the image's ENTRYPOINT has them). */
+  constructor(
+    env: Record<string, string>,
+    args: string[] = [],
+    user?: { uid: number; gid: number },
+    nodeArgs: readonly string[] = [],
+  ) {
+    this.child = spawn(process.execPath, [...nodeArgs, MAIN, ...args], {
       env: { PATH: process.env['PATH'] ?? '', TAILSHIP_HEALTH_PORT: '0', TAILSHIP_HEALTH_HOST: '127.0.0.1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...user,
