@@ -1,6 +1,7 @@
 // Throughput, CPU and memory of the built tailship (dist/main.js), as figures.
 // A script, not a test. Run: npm run bench
-// (env: BENCH_MB, BENCH_OUTAGE_MB, BENCH_BUDGET_MB, BENCH_NODE, BENCH_NODE_ARGS, BENCH_ONLY)
+// (env: BENCH_MB, BENCH_OUTAGE_MB, BENCH_BUDGET_MB, BENCH_NODE, BENCH_NODE_ARGS, BENCH_ENV,
+// BENCH_ONLY)
 //
 // 1. Backlog: BENCH_MB of nginx access lines already on disk, shipped as NDJSON+gzip to a
 //    collector in another process. Reports MB/s, CPU seconds per GB, peak RSS.
@@ -22,9 +23,16 @@ const nodeBin = process.env['BENCH_NODE'] ?? process.execPath;
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const ticksPerSecond = 100; // USER_HZ on Linux
 // tailship runs as the image runs it: its node flags and malloc ENV, read from
-// docker/Dockerfile. BENCH_NODE_ARGS replaces the flags, to compare.
-const runtime = imageRuntime();
-const nodeArgs = process.env['BENCH_NODE_ARGS'] !== undefined ? process.env['BENCH_NODE_ARGS'].split(' ').filter(Boolean) : runtime.nodeArgs;
+// docker/Dockerfile. BENCH_NODE_ARGS replaces the flags and BENCH_ENV ('K=V K=V') the
+// ENV, to compare.
+const image = imageRuntime();
+const runtime = {
+  env:
+    process.env['BENCH_ENV'] !== undefined
+      ? Object.fromEntries(process.env['BENCH_ENV'].split(' ').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]))
+      : image.env,
+};
+const nodeArgs = process.env['BENCH_NODE_ARGS'] !== undefined ? process.env['BENCH_NODE_ARGS'].split(' ').filter(Boolean) : image.nodeArgs;
 
 /** A collector in its own process (its CPU is not tailship's): counts lines, 503 while told. */
 const COLLECTOR = `
@@ -244,7 +252,7 @@ async function idle(): Promise<void> {
 
 /** BENCH_ONLY=outage (or backlog, idle; comma-separated) runs just those scenarios. */
 const only = new Set((process.env['BENCH_ONLY'] ?? 'backlog,outage,idle').split(','));
-console.log(`tailship benchmark on ${nodeBin} ${nodeArgs.join(' ')} (${process.version} runs the harness)`);
+console.log(`tailship benchmark on ${nodeBin} ${nodeArgs.join(' ')}, ${JSON.stringify(runtime.env)} (${process.version} runs the harness)`);
 if (only.has('backlog')) await backlog();
 if (only.has('outage')) await outage();
 if (only.has('idle')) await idle();

@@ -20,8 +20,9 @@ interface Field<T, D extends boolean> {
   readonly fallback: string | undefined;
   /** Unset with no default: undefined (false), or a "required" error (true). */
   readonly required: D;
-  /** A field with this default (for the required/optional/default shapes below). */
-  prefault(text: string): Field<T, true>;
+  /** The same field with a default: never undefined. */
+  withDefault(text: string): Field<T, true>;
+  /** The same field, undefined when unset. */
   optional(): Field<T, false>;
 }
 
@@ -30,7 +31,7 @@ function field<T>(parse: (text: string) => Parsed<T>, fallback?: string, require
     parse,
     fallback,
     required,
-    prefault: (text) => field(parse, text, true) as Field<T, true>,
+    withDefault: (text) => field(parse, text, true) as Field<T, true>,
     optional: () => field(parse, undefined, false) as Field<T, false>,
   };
 }
@@ -127,36 +128,36 @@ const retryLimit = parsed((t) => {
 
 const ENV_SPEC = {
   // Sources
-  TAILSHIP_INCLUDE: list.prefault('/pod-data/**/*.log'),
+  TAILSHIP_INCLUDE: list.withDefault('/pod-data/**/*.log'),
   TAILSHIP_EXCLUDE: list.optional(),
-  TAILSHIP_START_AT: oneOf(['beginning', 'end'] as const).prefault('beginning'),
-  TAILSHIP_MAX_LINE_BYTES: size(64).prefault('256KiB'),
-  TAILSHIP_READ_CHUNK_BYTES: size(4096).prefault('256KiB'),
-  TAILSHIP_POLL_INTERVAL: duration(undefined, 10).prefault('1s'),
-  TAILSHIP_POLL_ONLY: boolean.prefault('false'),
-  TAILSHIP_ROTATE_WAIT: duration().prefault('5s'),
+  TAILSHIP_START_AT: oneOf(['beginning', 'end'] as const).withDefault('beginning'),
+  TAILSHIP_MAX_LINE_BYTES: size(64).withDefault('256KiB'),
+  TAILSHIP_READ_CHUNK_BYTES: size(4096).withDefault('256KiB'),
+  TAILSHIP_POLL_INTERVAL: duration(undefined, 10).withDefault('1s'),
+  TAILSHIP_POLL_ONLY: boolean.withDefault('false'),
+  TAILSHIP_ROTATE_WAIT: duration().withDefault('5s'),
   // State
-  TAILSHIP_STATE_DIR: text.prefault('/var/lib/tailship'),
-  TAILSHIP_CHECKPOINT_INTERVAL: duration(undefined, 10).prefault('1s'),
+  TAILSHIP_STATE_DIR: text.withDefault('/var/lib/tailship'),
+  TAILSHIP_CHECKPOINT_INTERVAL: duration(undefined, 10).withDefault('1s'),
   // Batching
-  TAILSHIP_BATCH_MAX_BYTES: size(1024).prefault('1MiB'),
-  TAILSHIP_BATCH_MAX_EVENTS: integer(1, 1_000_000).prefault('10000'),
-  TAILSHIP_BATCH_LINGER_MS: duration(1).prefault('1000'),
+  TAILSHIP_BATCH_MAX_BYTES: size(1024).withDefault('1MiB'),
+  TAILSHIP_BATCH_MAX_EVENTS: integer(1, 1_000_000).withDefault('10000'),
+  TAILSHIP_BATCH_LINGER_MS: duration(1).withDefault('1000'),
   // Delivery
   TAILSHIP_COLLECTOR_URL: httpUrl,
-  TAILSHIP_MAX_IN_FLIGHT: integer(1, 64).prefault('4'),
-  TAILSHIP_REQUEST_TIMEOUT: duration(undefined, 1).prefault('30s'),
-  TAILSHIP_RETRY_INITIAL: duration(undefined, 1).prefault('250ms'),
-  TAILSHIP_RETRY_MAX: duration(undefined, 1).prefault('30s'),
-  TAILSHIP_RETRY_LIMIT: retryLimit.prefault('unlimited'),
-  TAILSHIP_DEAD_LETTER_MAX_BYTES: size(1024).prefault('64MiB'),
-  TAILSHIP_MEMORY_LIMIT: size(1024 * 1024).prefault('64MiB'),
+  TAILSHIP_MAX_IN_FLIGHT: integer(1, 64).withDefault('4'),
+  TAILSHIP_REQUEST_TIMEOUT: duration(undefined, 1).withDefault('30s'),
+  TAILSHIP_RETRY_INITIAL: duration(undefined, 1).withDefault('250ms'),
+  TAILSHIP_RETRY_MAX: duration(undefined, 1).withDefault('30s'),
+  TAILSHIP_RETRY_LIMIT: retryLimit.withDefault('unlimited'),
+  TAILSHIP_DEAD_LETTER_MAX_BYTES: size(1024).withDefault('64MiB'),
+  TAILSHIP_MEMORY_LIMIT: size(1024 * 1024).withDefault('64MiB'),
   // Collector protocol, request options, auth and TLS (checked further in sink-config.ts)
-  TAILSHIP_SINK: oneOf(['ndjson', 'json', 'loki', 'elasticsearch', 'opensearch', 'otlp', 'splunk_hec'] as const).prefault(
+  TAILSHIP_SINK: oneOf(['ndjson', 'json', 'loki', 'elasticsearch', 'opensearch', 'otlp', 'splunk_hec'] as const).withDefault(
     'ndjson',
   ),
-  TAILSHIP_COMPRESSION: oneOf(['gzip', 'none'] as const).prefault('gzip'),
-  TAILSHIP_COMPRESSION_LEVEL: integer(1, 9).prefault('1'),
+  TAILSHIP_COMPRESSION: oneOf(['gzip', 'none'] as const).withDefault('gzip'),
+  TAILSHIP_COMPRESSION_LEVEL: integer(1, 9).withDefault('1'),
   TAILSHIP_HEADERS: pairs.optional(),
   TAILSHIP_TENANT_ID: text.optional(),
   TAILSHIP_AUTH_BEARER_TOKEN: text.optional(),
@@ -168,22 +169,22 @@ const ENV_SPEC = {
   TAILSHIP_TLS_CERT_FILE: text.optional(),
   TAILSHIP_TLS_KEY_FILE: text.optional(),
   TAILSHIP_TLS_SERVER_NAME: text.optional(),
-  TAILSHIP_TLS_INSECURE_SKIP_VERIFY: boolean.prefault('false'),
-  TAILSHIP_LOKI_LABELS: pairs.prefault(
+  TAILSHIP_TLS_INSECURE_SKIP_VERIFY: boolean.withDefault('false'),
+  TAILSHIP_LOKI_LABELS: pairs.withDefault(
     'job=tailship,namespace=$kubernetes.namespace,pod=$kubernetes.pod,container=$kubernetes.container,filename=$file',
   ),
   TAILSHIP_LOKI_STRUCTURED_METADATA: pairs.optional(),
-  TAILSHIP_LOKI_LINE: oneOf(['message', 'json'] as const).prefault('message'),
+  TAILSHIP_LOKI_LINE: oneOf(['message', 'json'] as const).withDefault('message'),
   TAILSHIP_ES_INDEX: text.optional(),
   TAILSHIP_SPLUNK_SOURCETYPE: text.optional(),
   TAILSHIP_SPLUNK_INDEX: text.optional(),
   // Lifecycle
-  TAILSHIP_DRAIN_QUIET: duration().prefault('2s'),
-  TAILSHIP_DRAIN_TIMEOUT: duration().prefault('25s'),
+  TAILSHIP_DRAIN_QUIET: duration().withDefault('2s'),
+  TAILSHIP_DRAIN_TIMEOUT: duration().withDefault('25s'),
   // Operations
-  TAILSHIP_HEALTH_PORT: integer(0, 65535).prefault('8686'),
-  TAILSHIP_HEALTH_HOST: text.prefault('0.0.0.0'),
-  TAILSHIP_LOG_LEVEL: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const).prefault(
+  TAILSHIP_HEALTH_PORT: integer(0, 65535).withDefault('8686'),
+  TAILSHIP_HEALTH_HOST: text.withDefault('0.0.0.0'),
+  TAILSHIP_LOG_LEVEL: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const).withDefault(
     'info',
   ),
   // Record metadata (Kubernetes Downward API and static fields)
@@ -194,11 +195,11 @@ const ENV_SPEC = {
   K8S_NODE_NAME: text.optional(),
   K8S_POD_IP: text.optional(),
   // Records: parsing, multiline, field names (checked further in record-config.ts)
-  TAILSHIP_TIMESTAMP_FIELD: text.prefault('@timestamp'),
-  TAILSHIP_PARSER: parserRules.prefault('none'),
+  TAILSHIP_TIMESTAMP_FIELD: text.withDefault('@timestamp'),
+  TAILSHIP_PARSER: parserRules.withDefault('none'),
   TAILSHIP_PARSER_REGEX: regex.optional(),
   TAILSHIP_MULTILINE_START: regex.optional(),
-  TAILSHIP_MULTILINE_TIMEOUT: duration(undefined, 1).prefault('1s'),
+  TAILSHIP_MULTILINE_TIMEOUT: duration(undefined, 1).withDefault('1s'),
   TAILSHIP_MULTILINE_FILES: list.optional(),
 } as const;
 

@@ -11,10 +11,10 @@ t.test('reads the ENTRYPOINT node flags and the MALLOC_* ENV', async (t) => {
     'ENV NODE_ENV=production',
     'ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=16384',
     'ENV OTHER=1',
-    'ENTRYPOINT ["/usr/local/bin/node", "--max-semi-space-size=4", "--heap-growing-percent=20", "/app/dist/main.js"]',
+    'ENTRYPOINT ["/usr/local/bin/node", "--max-semi-space-size=4", "--heap-growing-percent=100", "/app/dist/main.js"]',
   ].join('\n');
   t.same(imageRuntime(dockerfile), {
-    nodeArgs: ['--max-semi-space-size=4', '--heap-growing-percent=20'],
+    nodeArgs: ['--max-semi-space-size=4', '--heap-growing-percent=100'],
     env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '16384' },
   });
   t.throws(() => imageRuntime('FROM scratch\nCMD ["node"]'), /no exec-form ENTRYPOINT/);
