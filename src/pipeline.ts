@@ -103,7 +103,9 @@ export class Pipeline {
       // Without compression a body is sent as it lies in its arena, and a collector that
       // answers before reading it all could leave a socket write pointing there: then
       // arenas are not reused.
-      config.sink.compression === 'gzip' ? this.#budget.limitBytes : 0,
+      // At most this many bytes of arenas are in use at once: the read limit, the batch
+      // being filled, and the overshoot of the read that reached the limit.
+      config.sink.compression === 'gzip' ? this.#budget.limitBytes + 2 * (config.batch.maxBytes + 1024) : 0,
     );
     const encoder = this.#encoder;
     this.#text = encoder.frame && encoder.text ? (r) => encoder.text!(r) : undefined;

@@ -7,7 +7,7 @@ import { parseRetryAfter } from './retry-timing.js';
 // interceptors): 7–8 MiB of resident memory for the life of the process, measured, a
 // tenth of what the memory bound leaves beyond the budget. Only the pool and its request
 // method are used, so only they are loaded, from the files the entry point takes them
-// from (the lockfile pins undici; every delivery test goes through these two).
+// from (package.json pins undici's exact version; every delivery test goes through these).
 const require = createRequire(import.meta.url);
 const Pool = require('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
 const request = require('undici/lib/api/api-request.js') as (

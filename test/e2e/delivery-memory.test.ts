@@ -67,6 +67,7 @@ t.test(`7. collector down, ${TOTAL_MB} MB written: RSS bounded; one outage warni
   const runtime = imageRuntime();
   const ts = new TailshipProcess(
     deliveryEnv(collector.url, logs, join(dir, 'state'), {
+      TAILSHIP_MEMORY_LIMIT: `${LIMIT_MIB}MiB`,
       TAILSHIP_BATCH_MAX_EVENTS: '10000',
       TAILSHIP_BATCH_LINGER_MS: '200',
       TAILSHIP_RETRY_INITIAL: '50ms',

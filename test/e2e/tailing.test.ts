@@ -194,10 +194,14 @@ t.test('a deleted file with unread data is drained, then its descriptor closed',
   let text = '';
   for (let i = 0; i < lines; i++) text += `doomed.log seq=${i} ${'y'.repeat(100)}\n`;
   writeFileSync(path, text);
-  await waitFor('reading to stop at the budget', async () => {
+  const stopped = await waitFor('reading to stop at the budget', async () => {
     const s = await ts.status();
-    return s.files.length === 1 && s.files[0].readOffset < s.files[0].size && s.memory.usedBytes >= s.memory.limitBytes;
+    return s.files.length === 1 && s.files[0].readOffset < s.files[0].size && s.memory.usedBytes >= s.memory.limitBytes
+      ? s
+      : undefined;
   });
+  // 1 MiB is below the read-ahead of 128 KiB batches (9 × 128 KiB): the budget is what binds.
+  t.equal(stopped.memory.limitBytes, 1024 * 1024, 'reading stopped at TAILSHIP_MEMORY_LIMIT');
   unlinkSync(path);
   open = true;
   release!();
