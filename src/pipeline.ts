@@ -9,6 +9,7 @@ import type { Metrics } from './health/metrics.js';
 import type { AckQueue } from './ack/ack-queue.js';
 import type { LogRecord, RecordContext } from './record/log-record.js';
 import { RecordAssembler } from './record/record-assembler.js';
+import { RateLimit } from './record/rate-limit.js';
 import { RecordStage } from './record/record-stage.js';
 import { DEAD_LETTER_FILE, DeadLetterFile } from './ship/dead-letter.js';
 import { createEncoder } from './ship/encoders/create-encoder.js';
@@ -65,7 +66,7 @@ export class Pipeline {
   #stopped = false;
   #lastProgressMs = Date.now();
   #lastOutageLogMs = 0;
-  #lastAuthLogMs = 0;
+  readonly #authWarnings = new RateLimit(5 * 60_000);
   #deadLettered = 0;
   #deadLetterDropped = 0;
 
@@ -100,15 +101,13 @@ export class Pipeline {
       config.batch.maxBytes,
       config.batch.maxEvents,
       this.#encoder.frame,
-      // Without compression a body is sent as it lies in its arena, and a collector that
-      // answers before reading it all could leave a socket write pointing there: then
-      // arenas are not reused.
-      // At most this many bytes of arenas are in use at once: the read limit, the batch
-      // being filled, and the overshoot of the read that reached the limit.
+      // Arenas reused: at most the read limit, the batch being filled and the overshoot of
+      // the read that reached the limit are in use at once. None without compression: a
+      // body is then sent as it lies in its arena, and a collector that answers before
+      // reading it all could leave a socket write pointing there.
       config.sink.compression === 'gzip' ? this.#budget.limitBytes + 2 * (config.batch.maxBytes + 1024) : 0,
     );
-    const encoder = this.#encoder;
-    this.#text = encoder.frame && encoder.text ? (r) => encoder.text!(r) : undefined;
+    this.#text = this.#encoder.frame ? this.#encoder.text?.bind(this.#encoder) : undefined;
     metrics.memoryLimit.set(this.#budget.limitBytes);
   }
 
@@ -285,9 +284,7 @@ export class Pipeline {
    * Only the status goes in the log, never a header or the token.
    */
   #reportAuthRefused(log: Logger, status: number, failures: number): void {
-    const now = Date.now();
-    if (now - this.#lastAuthLogMs < 5 * 60_000) return;
-    this.#lastAuthLogMs = now;
+    if (this.#authWarnings.hit(Date.now()) === 0) return;
     log.warn(
       { status, failures },
       'collector refused the credentials; retrying; check the token, password or Secret tailship is given',

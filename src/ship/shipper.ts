@@ -136,18 +136,13 @@ export class Shipper<F> {
     while (!this.#stopped && this.#inFlight < this.#opts.maxInFlight && this.#queue.length > 0) {
       const batch = this.#queue.shift()!;
       this.#inFlight++;
-      void this.#deliver(batch).then((settled) => {
+      void this.#send(batch).then((settled) => {
         this.#inFlight--;
         if (settled) this.#onSettled(batch);
         this.#next();
         if (this.pending === 0 || this.#stopped) for (const w of this.#idleWaiters.splice(0)) w();
       });
     }
-  }
-
-  /** Delivers a batch; true once every record is delivered or dead-lettered. */
-  async #deliver(batch: Batch<F>): Promise<boolean> {
-    return this.#send(batch);
   }
 
   /**
