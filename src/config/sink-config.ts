@@ -3,7 +3,7 @@
 import type { AuthConfig, SinkConfig, SinkKind, TlsConfig } from './config.js';
 import type { Env } from './env-spec.js';
 import { indexPatternProblem } from '../ship/encoders/es-index.js';
-import { FIELD_REF_RE } from '../ship/encoders/field-ref.js';
+import { FIELD_REF_RE, KUBERNETES_REFS } from '../ship/encoders/field-ref.js';
 import { DEFAULT_ES_INDEX } from '../ship/encoders/elasticsearch.js';
 import { isValidLokiLabelName } from '../ship/encoders/loki.js';
 
@@ -126,14 +126,12 @@ export function sinkSections(e: Env, url: URL): SinkSections | SinkConfigProblem
   };
 }
 
-const KUBERNETES_REFS = new Set(['$kubernetes.pod', '$kubernetes.namespace', '$kubernetes.node', '$kubernetes.container', '$kubernetes.pod_ip']);
-
 function templateProblem(template: string): string | undefined {
   if (template.startsWith('$') && !template.startsWith('$$') && !FIELD_REF_RE.test(template)) {
     return `"${template}" is not a field reference like $kubernetes.namespace or $status (write $$ for a literal $)`;
   }
-  if (template.startsWith('$kubernetes.') && !KUBERNETES_REFS.has(template)) {
-    return `${template} is not known; use one of ${[...KUBERNETES_REFS].join(', ')}`;
+  if (template.startsWith('$kubernetes.') && !KUBERNETES_REFS.has(template.slice(1))) {
+    return `${template} is not known; use one of ${[...KUBERNETES_REFS.keys()].map((n) => `$${n}`).join(', ')}`;
   }
   return undefined;
 }

@@ -15,6 +15,15 @@ export type FieldRef =
   /** A field a parser extracted (`status`, `method`, or a dotted path into a nested one). */
   | { readonly kind: 'field'; readonly name: string; readonly path: readonly string[] };
 
+/** `$kubernetes.*` references: the Pod's Downward API metadata, by reference name. */
+export const KUBERNETES_REFS: ReadonlyMap<string, (k: RecordContext['kubernetes']) => string | undefined> = new Map([
+  ['kubernetes.pod', (k: RecordContext['kubernetes']) => k.pod],
+  ['kubernetes.namespace', (k: RecordContext['kubernetes']) => k.namespace],
+  ['kubernetes.node', (k: RecordContext['kubernetes']) => k.node],
+  ['kubernetes.container', (k: RecordContext['kubernetes']) => k.container],
+  ['kubernetes.pod_ip', (k: RecordContext['kubernetes']) => k.podIp],
+]);
+
 /** The syntax of a reference: `$` then a name with dots (`$kubernetes.pod`, `$status`). */
 export const FIELD_REF_RE = /^\$[A-Za-z_@][\w.@-]*$/;
 
@@ -23,7 +32,8 @@ export function parseFieldRef(template: string, ctx: RecordContext): FieldRef {
   if (template.startsWith('$$')) return { kind: 'constant', value: template.slice(1) };
   if (!template.startsWith('$')) return { kind: 'constant', value: template };
   const name = template.slice(1);
-  const k = ctx.kubernetes;
+  const kubernetes = KUBERNETES_REFS.get(name);
+  if (kubernetes) return { kind: 'constant', value: kubernetes(ctx.kubernetes) };
   switch (name) {
     case 'file':
       return { kind: 'file' };
@@ -33,16 +43,6 @@ export function parseFieldRef(template: string, ctx: RecordContext): FieldRef {
       return { kind: 'id' };
     case 'host':
       return { kind: 'constant', value: ctx.host };
-    case 'kubernetes.pod':
-      return { kind: 'constant', value: k.pod };
-    case 'kubernetes.namespace':
-      return { kind: 'constant', value: k.namespace };
-    case 'kubernetes.node':
-      return { kind: 'constant', value: k.node };
-    case 'kubernetes.container':
-      return { kind: 'constant', value: k.container };
-    case 'kubernetes.pod_ip':
-      return { kind: 'constant', value: k.podIp };
   }
   const field = ctx.fields.find(([key]) => key === name);
   if (field) return { kind: 'constant', value: field[1] };
