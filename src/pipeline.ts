@@ -187,6 +187,8 @@ export class Pipeline {
         rotateWaitMs: c.sources.rotateWaitMs,
         checkpointTtlMs: CHECKPOINT_TTL_MS,
         firstRun: !this.#store.existed,
+        // An unreadable checkpoint (set aside) tells nothing: the files there are history.
+        knownSinceMs: this.#store.writtenMs > 0 ? this.#store.writtenMs : Date.now(),
       },
       this.#assembler,
       this.#budget,
@@ -200,6 +202,18 @@ export class Pipeline {
         rotated: (path) => {
           m.rotations.inc();
           tailLog.info({ path }, 'file rotated');
+        },
+        generationFound: (path, found) => {
+          m.generationsFound.inc();
+          tailLog.info({ path, found }, 'rotated file never seen at its path; reading it');
+        },
+        copyFound: (path, copy, offset) => {
+          m.copiesRead.inc();
+          tailLog.info({ path, copy, offset }, 'truncated file; reading the rest of its content from its copy');
+        },
+        lost: (path, bytes, reason) => {
+          m.rotationLostBytes.inc(bytes);
+          tailLog.error({ path, bytes, reason }, 'bytes lost to rotation');
         },
         openFailed: (path, code) => {
           m.fileOpenErrors.inc({ code });

@@ -27,10 +27,19 @@ const isNat = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 
 /** Parses a checkpoint file; throws with a reason when it is not one we can trust. */
 export function parseCheckpoints(text: string): CheckpointEntry[] {
-  const doc = JSON.parse(text) as { version?: unknown; files?: unknown };
+  return parseCheckpointFile(text).files;
+}
+
+/**
+ * The whole file: its entries and when it was written (ms since the epoch; 0 when not
+ * recorded). The store rewrites the file only when what it knows changes, so that time
+ * is when the writer last learned of a file: one that appeared since was never seen.
+ */
+export function parseCheckpointFile(text: string): { writtenMs: number; files: CheckpointEntry[] } {
+  const doc = JSON.parse(text) as { version?: unknown; writtenMs?: unknown; files?: unknown };
   if (doc.version !== CHECKPOINT_VERSION) throw new Error(`unsupported checkpoint version ${String(doc.version)}`);
   if (!Array.isArray(doc.files)) throw new Error('checkpoint has no files array');
-  return doc.files.map((f: Record<string, unknown>, i: number) => {
+  const files = doc.files.map((f: Record<string, unknown>, i: number) => {
     const ok =
       typeof f['key'] === 'string' &&
       isNat(f['dev']) &&
@@ -43,4 +52,5 @@ export function parseCheckpoints(text: string): CheckpointEntry[] {
     if (!ok) throw new Error(`checkpoint entry ${i} is malformed`);
     return f as unknown as CheckpointEntry;
   });
+  return { writtenMs: isNat(doc.writtenMs) ? doc.writtenMs : 0, files };
 }

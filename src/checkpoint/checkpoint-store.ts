@@ -3,7 +3,7 @@ import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { TailshipError } from '../errors.js';
-import { parseCheckpoints, serializeCheckpoints, type CheckpointEntry } from './checkpoint-format.js';
+import { parseCheckpointFile, serializeCheckpoints, type CheckpointEntry } from './checkpoint-format.js';
 
 export const CHECKPOINT_FILE = 'checkpoints.json';
 
@@ -17,6 +17,7 @@ export class CheckpointStore {
   /** What was last written, without the times (see `write`). */
   #lastWritten = '';
   #existed = false;
+  #writtenMs = 0;
 
   constructor(dir: string, log: Logger) {
     this.dir = dir;
@@ -50,6 +51,11 @@ export class CheckpointStore {
     return this.#existed;
   }
 
+  /** When the loaded file was written (ms; 0 when none was loaded): the last run knew every file older. */
+  get writtenMs(): number {
+    return this.#writtenMs;
+  }
+
   /** Loads the checkpoints; a corrupt file is moved aside with a warning, never a crash loop. */
   async load(): Promise<CheckpointEntry[]> {
     let text: string;
@@ -62,9 +68,10 @@ export class CheckpointStore {
     }
     this.#existed = true;
     try {
-      const entries = parseCheckpoints(text);
-      this.#lastWritten = comparable(entries);
-      return entries;
+      const { writtenMs, files } = parseCheckpointFile(text);
+      this.#lastWritten = comparable(files);
+      this.#writtenMs = writtenMs;
+      return files;
     } catch (error) {
       return this.#setAside(error);
     }

@@ -17,7 +17,16 @@ export function createMetrics() {
     filesWatched: gauge('files_watched', 'Files open for tailing (including rotated ones being drained).'),
     fileOpenErrors: counter('file_open_errors_total', 'Failed attempts to open or read a matched file.', ['code']),
     rotations: counter('rotations_total', 'Files that left their watched path (renamed away, replaced or deleted).'),
-    truncations: counter('truncations_total', 'Files truncated under tailship (copytruncate); read again from 0.'),
+    truncations: counter('truncations_total', 'Files truncated under tailship (copytruncate, rewrites in place); read again from 0.'),
+    generationsFound: counter(
+      'rotated_generations_found_total',
+      'Rotated files never seen at their watched path (rotated before discovery saw them, or while tailship was down), found in the directory and read.',
+    ),
+    copiesRead: counter('truncated_copies_read_total', 'Copies of truncated files (copytruncate) read from where reading had stopped.'),
+    rotationLostBytes: counter(
+      'rotation_lost_bytes_total',
+      'Bytes known to have been in a truncated file, not read before the truncation, and found in no copy.',
+    ),
     batchesSent: counter('batches_sent_total', 'Requests the collector accepted.'),
     recordsSent: counter('records_sent_total', 'Records the collector accepted.'),
     bytesSent: counter('bytes_sent_total', 'Uncompressed body bytes the collector accepted.'),

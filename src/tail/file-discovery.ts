@@ -1,9 +1,16 @@
-import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import type { DirEntry, TailFs } from './file-system.js';
 import type { GlobSet } from './glob-set.js';
 
 const MAX_DEPTH = 16;
+
+/** One scan: the paths the globs match, and each listed directory's entries. */
+export interface Scan {
+  readonly paths: string[];
+  /** Every directory listed, with all its entries (the rotation side looks at the others). */
+  readonly dirs: Map<string, DirEntry[]>;
+}
 
 /**
  * Finds the files the globs match: filesystem events (chokidar) for low latency, and a
@@ -12,13 +19,15 @@ const MAX_DEPTH = 16;
  */
 export class FileDiscovery {
   readonly #globs: GlobSet;
+  readonly #fs: TailFs;
   readonly #onPath: (path: string) => void;
   #watcher: FSWatcher | undefined;
   readonly #watchedRoots = new Set<string>();
   readonly #useEvents: boolean;
 
-  constructor(globs: GlobSet, useEvents: boolean, onPath: (path: string) => void) {
+  constructor(globs: GlobSet, fs: TailFs, useEvents: boolean, onPath: (path: string) => void) {
     this.#globs = globs;
+    this.#fs = fs;
     this.#useEvents = useEvents;
     this.#onPath = onPath;
   }
@@ -28,30 +37,31 @@ export class FileDiscovery {
   }
 
   /** Walks every root and returns the matching file paths (files or links to files). */
-  async scan(): Promise<string[]> {
-    const found: string[] = [];
+  async scan(): Promise<Scan> {
+    const scan: Scan = { paths: [], dirs: new Map() };
     for (const root of this.#globs.roots) {
-      const exists = await isDir(root.dir);
-      if (!exists) continue;
+      if (!(await this.#isDir(root.dir))) continue;
       this.#watchRoot(root.dir);
-      await this.#walk(root.dir, root.recursive ? MAX_DEPTH : 0, found);
+      await this.#walk(root.dir, root.recursive ? MAX_DEPTH : 0, scan);
     }
-    return found;
+    return scan;
   }
 
-  async #walk(dir: string, depth: number, found: string[]): Promise<void> {
+  async #walk(dir: string, depth: number, scan: Scan): Promise<void> {
+    if (scan.dirs.has(dir)) return;
     let entries;
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      entries = await this.#fs.readdir(dir);
     } catch {
       return; // vanished or unreadable: the next scan tries again
     }
+    scan.dirs.set(dir, entries);
     for (const e of entries) {
       const path = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (depth > 0) await this.#walk(path, depth - 1, found);
-      } else if ((e.isFile() || e.isSymbolicLink()) && this.#globs.matches(path)) {
-        found.push(path);
+      if (e.isDirectory) {
+        if (depth > 0) await this.#walk(path, depth - 1, scan);
+      } else if ((e.isFile || e.isSymbolicLink) && this.#globs.matches(path)) {
+        scan.paths.push(path);
       }
     }
   }
@@ -78,17 +88,17 @@ export class FileDiscovery {
     this.#watcher.add(dir);
   }
 
+  async #isDir(path: string): Promise<boolean> {
+    try {
+      return (await this.#fs.stat(path)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
   async close(): Promise<void> {
     const w = this.#watcher;
     this.#watcher = undefined;
     if (w) await w.close();
-  }
-}
-
-async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
   }
 }

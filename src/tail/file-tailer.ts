@@ -1,123 +1,346 @@
-import { close, fstat, open, read, type Stats } from 'node:fs';
-import { promisify } from 'node:util';
 import { AckQueue } from '../ack/ack-queue.js';
+import type { CheckpointEntry } from '../checkpoint/checkpoint-format.js';
+import { readHead, type ByteSource } from './byte-source.js';
+import { identityOf, type FileStat } from './file-system.js';
 import { FINGERPRINT_BYTES, fingerprintHash } from './fingerprint.js';
-import { LineSplitter } from './line-splitter.js';
-
-export const openAsync = promisify(open);
-export const closeAsync = promisify(close);
-export const fstatAsync = promisify(fstat);
-const readAsync = (fd: number, buf: Buffer, length: number, position: number) =>
-  new Promise<number>((resolve, reject) =>
-    read(fd, buf, 0, length, position, (err, n) => (err ? reject(err) : resolve(n))),
-  );
-
-export const identityOf = (st: Pick<Stats, 'dev' | 'ino'>): string => `${st.dev}:${st.ino}`;
+import { LineSplitter, type LineHandler } from './line-splitter.js';
 
 /**
- * One file identity (dev:inode) being tailed: its descriptor, read position, partial
- * line and ack queue. The descriptor, not the path, is what is read, so a file renamed or
- * deleted under us is still drained to its end.
+ * What a truncated file leaves behind: the generation of its content that was being read.
+ * It carries on in the copy copytruncate made (same key, same offsets, so the same record
+ * ids), or, when no copy is found, is reported lost from `position`.
+ */
+export interface Generation {
+  readonly key: string;
+  /** The generation's first bytes, as read or peeked before it was truncated. */
+  readonly head: Buffer;
+  /** Next byte to read. */
+  readonly position: number;
+  /** Largest size seen: bytes known to have been in the generation. */
+  readonly knownSize: number;
+  readonly splitter: LineSplitter;
+  readonly ackQueue: AckQueue;
+}
+
+export interface TailerInit {
+  readonly source: ByteSource;
+  readonly st: FileStat;
+  /** The watched path it is read for: what records carry in `file`. */
+  readonly path: string;
+  readonly key: string;
+  readonly head: Buffer;
+  readonly offset: number;
+  readonly maxLineBytes: number;
+  readonly nowMs: number;
+  /** Not at a watched path (a rotated generation, or a copy): closed once quiet at its end. */
+  readonly detached?: boolean;
+  /** Will not grow (a copy, a gzip file): closed as soon as it is read to its end. */
+  readonly final?: boolean;
+}
+
+/**
+ * One file identity (dev:inode) being read: its descriptor, read position, partial line
+ * and ack queue. The descriptor, not the path, is what is read, so a file renamed or
+ * deleted under us is still drained to its end. Its state changes only through the
+ * intent methods below; the tail manager decides when, from what it observes.
  *
  * Invariants: `position` is the offset of the next byte to read (= splitter.next);
- * `ackQueue.committed <= splitter.pendingStart <= position`.
+ * `ackQueue.committed <= splitter.pendingStart <= position`; `head` is the file's first
+ * `head.length` bytes (at most FINGERPRINT_BYTES) as last read or peeked.
  */
 export class FileTailer {
   readonly identity: string;
   readonly dev: number;
   readonly ino: number;
-  /** Part of every record id; changes when the file is truncated (offsets restart). */
-  key: string;
-  /** Paths that currently lead to this identity (a rotated name the globs match, a symlink). */
-  readonly paths = new Set<string>();
-  /** The path shown in records: the most recent one that led here. */
-  path: string;
-  fd: number | undefined;
-  position: number;
-  size: number;
-  head: Buffer;
-  splitter: LineSplitter;
-  ackQueue: AckQueue;
-  /** Last time the file was seen to grow (ms), for the rotate-wait window. */
-  lastGrowthMs: number;
-  /** No longer at any watched path (renamed away or deleted); closed once quiet. */
-  detached = false;
-  /** When it left its last watched path: the rotate wait counts from here too. */
-  rotatedAtMs: number | undefined;
-  /** mtime at the last look: unchanged with the size, the file has not been touched. */
-  mtimeMs = 0;
-  /** Deleted (no links left) when closed: its checkpoint entry is useless. */
-  deleted = false;
-  /** In the read queue. */
-  queued = false;
-  /** A check saw the file shrink or its head change; the read loop restarts it at 0. */
-  truncatePending = false;
-  /** The read loop decided to close it; the close runs in the discovery queue. */
-  closing = false;
+  readonly #final: boolean;
+  #source: ByteSource | undefined;
+  #key: string;
+  #path: string;
+  /** Watched paths that lead here now (several: a rotated name the globs match, a symlink). */
+  readonly #paths = new Set<string>();
+  #position: number;
+  #size: number;
+  #mtimeMs: number;
+  #head: Buffer;
+  #splitter: LineSplitter;
+  #ackQueue: AckQueue;
+  #lastGrowthMs: number;
+  /** When it left its last watched path; undefined while a watched path leads here. */
+  #detachedAtMs: number | undefined;
+  #deleted = false;
+  /** A gzip source returned its last byte (its size is not known before). */
+  #inflated = false;
+  /** Between seeing a truncation and restarting at 0: not to be read. */
+  #truncating = false;
+  /** The read loop found it done; the close runs in the discovery queue. */
+  #closing = false;
+  #reading: Promise<number> | undefined;
 
-  constructor(init: {
-    fd: number;
-    st: Stats;
-    path: string;
-    key: string;
-    head: Buffer;
-    offset: number;
-    maxLineBytes: number;
-    nowMs: number;
-  }) {
+  constructor(init: TailerInit, carried?: Pick<Generation, 'splitter' | 'ackQueue'>) {
     this.identity = identityOf(init.st);
     this.dev = init.st.dev;
     this.ino = init.st.ino;
-    this.fd = init.fd;
-    this.path = init.path;
-    this.paths.add(init.path);
-    this.key = init.key;
-    this.head = init.head;
-    this.position = init.offset;
-    this.size = init.st.size;
-    this.splitter = new LineSplitter(init.maxLineBytes, init.offset);
-    this.ackQueue = new AckQueue(init.offset);
-    this.lastGrowthMs = init.nowMs;
+    this.#source = init.source;
+    this.#final = init.final ?? false;
+    this.#path = init.path;
+    this.#key = init.key;
+    this.#head = init.head;
+    this.#position = init.offset;
+    this.#size = init.source.compressed ? init.offset : init.st.size;
+    this.#mtimeMs = init.st.mtimeMs;
+    this.#splitter = carried?.splitter ?? new LineSplitter(init.maxLineBytes, init.offset);
+    this.#ackQueue = carried?.ackQueue ?? new AckQueue(init.offset);
+    this.#lastGrowthMs = init.nowMs;
+    if (init.detached) this.#detachedAtMs = init.nowMs;
+    else this.#paths.add(init.path);
   }
+
+  // --- what records and checkpoints need -------------------------------------------------
+
+  /** Part of every record id; a new one when the file is truncated (offsets restart). */
+  get key(): string {
+    return this.#key;
+  }
+
+  /** The watched path shown in records: the most recent one that led here. */
+  get path(): string {
+    return this.#path;
+  }
+
+  get ackQueue(): AckQueue {
+    return this.#ackQueue;
+  }
+
+  // --- state, for the manager and /status ------------------------------------------------
 
   get open(): boolean {
-    return this.fd !== undefined;
+    return this.#source !== undefined;
   }
 
-  /** Bytes in the file not yet read. */
+  /** Open and not being truncated or closed: the read loop may read it. */
+  get readable(): boolean {
+    return this.#source !== undefined && !this.#truncating && !this.#closing;
+  }
+
+  get compressed(): boolean {
+    return this.#source?.compressed ?? false;
+  }
+
+  get position(): number {
+    return this.#position;
+  }
+
+  /** Largest size seen (a compressed source: what was read so far). */
+  get size(): number {
+    return this.#size;
+  }
+
+  get head(): Buffer {
+    return this.#head;
+  }
+
+  /** Bytes known to be in the file and not yet read (gzip: 1 until its end is reached). */
   get unreadBytes(): number {
-    return Math.max(0, this.size - this.position);
+    if (this.compressed) return this.#inflated ? 0 : 1;
+    return Math.max(0, this.#size - this.#position);
   }
 
-  fingerprint(): { fpLen: number; fpHash: string } {
-    return { fpLen: this.head.length, fpHash: fingerprintHash(this.head, this.head.length) };
+  get detached(): boolean {
+    return this.#detachedAtMs !== undefined;
   }
 
-  /** Reads up to `buf.length` bytes at the read position; 0 at end of file. */
-  async readInto(buf: Buffer): Promise<number> {
-    if (this.fd === undefined) return 0;
-    const n = await readAsync(this.fd, buf, buf.length, this.position);
-    this.position += n;
-    if (this.position > this.size) this.size = this.position;
+  get deleted(): boolean {
+    return this.#deleted;
+  }
+
+  /** Every byte read is acknowledged (a closed file can then be retired). */
+  get settled(): boolean {
+    return this.#ackQueue.pending === 0 && this.#ackQueue.committed >= this.#position;
+  }
+
+  get truncating(): boolean {
+    return this.#truncating;
+  }
+
+  // --- paths -----------------------------------------------------------------------------
+
+  /** A watched path leads here (again). */
+  attach(path: string): void {
+    this.#paths.add(path);
+    this.#path = path;
+    this.#detachedAtMs = undefined;
+  }
+
+  /** `path` no longer leads here. True when it was the last watched path: now rotated. */
+  detach(path: string, nowMs: number): boolean {
+    if (!this.#paths.delete(path)) return false;
+    if (this.#paths.size > 0) {
+      if (this.#path === path) this.#path = this.#paths.values().next().value!;
+      return false;
+    }
+    this.#detachedAtMs = nowMs;
+    return true;
+  }
+
+  // --- what the manager observes ---------------------------------------------------------
+
+  /**
+   * Takes in a stat of the file. Returns whether it changed since the last look (size or
+   * mtime), which is when its head is worth comparing.
+   */
+  observe(st: FileStat, nowMs: number): boolean {
+    const changed = st.size !== this.#size || st.mtimeMs !== this.#mtimeMs;
+    if (st.size > this.#size) this.#lastGrowthMs = nowMs;
+    // Never lowered: a smaller size is a truncation, and the largest size seen is what the
+    // generation is known to have held (the bytes reported lost if no copy is found).
+    if (!this.compressed) this.#size = Math.max(this.#size, st.size, this.#position);
+    this.#mtimeMs = st.mtimeMs;
+    this.#deleted = st.nlink === 0;
+    return changed;
+  }
+
+  /** The descriptor's stat now. */
+  stat(): Promise<FileStat> {
+    return this.#openSource().stat();
+  }
+
+  /** The file's first `max` bytes now, read through the descriptor. */
+  peekHead(max: number): Promise<Buffer> {
+    return readHead(this.#openSource(), max);
+  }
+
+  /** Keeps a longer head peeked from the file (it had fewer bytes than a fingerprint before). */
+  extendHead(head: Buffer): void {
+    if (head.length > this.#head.length && head.subarray(0, this.#head.length).equals(this.#head)) this.#head = head;
+  }
+
+  #openSource(): ByteSource {
+    if (this.#source === undefined) throw Object.assign(new Error(`${this.#path} is closed`), { code: 'EBADF' });
+    return this.#source;
+  }
+
+  /**
+   * Closable now: detached, read to its end and quiet for the rotate wait — counted from
+   * the rotation too, so a quiet error.log renamed away still gets the lines nginx writes
+   * to it before it reopens. A copy or gzip file needs no wait: nobody writes to it.
+   */
+  readyToClose(nowMs: number, rotateWaitMs: number): boolean {
+    if (this.#detachedAtMs === undefined || this.unreadBytes > 0) return false;
+    if (this.#final) return true;
+    return nowMs - Math.max(this.#lastGrowthMs, this.#detachedAtMs) >= rotateWaitMs;
+  }
+
+  // --- reading ---------------------------------------------------------------------------
+
+  /**
+   * Reads the next chunk into `buf` and hands its complete lines to `onLine`. Returns the
+   * bytes read (0 at the end). The file's first bytes are kept as they are read, so a
+   * rewrite in place is recognised by its head even before the next poll.
+   */
+  read(buf: Buffer, onLine: LineHandler, nowMs: number): Promise<number> {
+    const reading = this.#read(buf, onLine, nowMs);
+    this.#reading = reading;
+    return reading.finally(() => {
+      if (this.#reading === reading) this.#reading = undefined;
+    });
+  }
+
+  async #read(buf: Buffer, onLine: LineHandler, nowMs: number): Promise<number> {
+    const source = this.#source;
+    if (source === undefined) return 0;
+    const at = this.#position;
+    const n = await source.read(buf, buf.length, at);
+    if (n === 0 && source.compressed) this.#inflated = true;
+    // A truncation seen while the read was in flight: these bytes may be either
+    // generation's. The copy and the restart at 0 read them again, so drop them.
+    if (n === 0 || this.#truncating || this.#source !== source) return 0;
+    if (at < FINGERPRINT_BYTES && this.#head.length === at) {
+      this.#head = Buffer.concat([this.#head, buf.subarray(0, Math.min(n, FINGERPRINT_BYTES - at))]);
+    }
+    this.#position = at + n;
+    if (this.#position > this.#size) this.#size = this.#position;
+    this.#lastGrowthMs = nowMs;
+    this.#splitter.push(buf.subarray(0, n), onLine);
     return n;
   }
 
-  async close(): Promise<void> {
-    const fd = this.fd;
-    this.fd = undefined;
-    if (fd !== undefined) await closeAsync(fd);
+  /** Resolves when no read is in flight. */
+  async idle(): Promise<void> {
+    while (this.#reading !== undefined) await this.#reading.catch(() => 0);
   }
-}
 
-/** Reads the first bytes of an open file (up to FINGERPRINT_BYTES). */
-export async function readHead(fd: number, size: number): Promise<Buffer> {
-  const len = Math.min(size, FINGERPRINT_BYTES);
-  const buf = Buffer.alloc(len);
-  let got = 0;
-  while (got < len) {
-    const n = await readAsync(fd, buf.subarray(got), len - got, got);
-    if (n === 0) break;
-    got += n;
+  // --- truncation ------------------------------------------------------------------------
+
+  /** A truncation was seen: no more reads until `restart`. */
+  beginTruncation(): void {
+    this.#truncating = true;
   }
-  return buf.subarray(0, got);
+
+  /**
+   * Restarts at offset 0 under `newKey` (offsets restart, so ids need a new key or they
+   * would repeat those of the old content) and returns the generation that was being
+   * read, with its partial line and ack queue: acks still in flight land on it.
+   * Call after `idle()`.
+   */
+  restart(newKey: string, maxLineBytes: number): Generation {
+    const old: Generation = {
+      key: this.#key,
+      head: this.#head,
+      position: this.#position,
+      knownSize: this.#size,
+      splitter: this.#splitter,
+      ackQueue: this.#ackQueue,
+    };
+    this.#key = newKey;
+    this.#position = 0;
+    this.#size = 0;
+    this.#mtimeMs = 0;
+    this.#head = Buffer.alloc(0);
+    this.#splitter = new LineSplitter(maxLineBytes, 0);
+    this.#ackQueue = new AckQueue(0);
+    this.#truncating = false;
+    return old;
+  }
+
+  // --- closing ---------------------------------------------------------------------------
+
+  /** The read loop found it ready to close; no more reads. */
+  beginClose(): void {
+    this.#closing = true;
+  }
+
+  /** A last write arrived after all: read on. */
+  cancelClose(size: number, nowMs: number): void {
+    this.#closing = false;
+    if (size > this.#size) {
+      this.#size = size;
+      this.#lastGrowthMs = nowMs;
+    }
+  }
+
+  /** Nothing more will be written: a last line without a newline is emitted as it is. */
+  flushPartial(onLine: LineHandler): void {
+    this.#splitter.flush(onLine);
+  }
+
+  async close(): Promise<void> {
+    const source = this.#source;
+    this.#source = undefined;
+    this.#closing = false;
+    if (source !== undefined) await source.close();
+  }
+
+  /** The checkpoint entry: this identity at its acknowledged offset. */
+  checkpoint(nowMs: number): CheckpointEntry {
+    return {
+      key: this.#key,
+      dev: this.dev,
+      ino: this.ino,
+      fpLen: this.#head.length,
+      fpHash: fingerprintHash(this.#head, this.#head.length),
+      offset: this.#ackQueue.committed,
+      path: this.#path,
+      seenMs: nowMs,
+    };
+  }
 }

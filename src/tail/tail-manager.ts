@@ -1,20 +1,29 @@
-import type { Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import type { CheckpointEntry } from '../checkpoint/checkpoint-format.js';
+import { dirname } from 'node:path';
 import type { MemoryBudget } from '../ack/memory-budget.js';
-import { AckQueue } from '../ack/ack-queue.js';
+import type { CheckpointEntry } from '../checkpoint/checkpoint-format.js';
 import { fileKey } from '../record/record-id.js';
-import { FileDiscovery } from './file-discovery.js';
+import { findCopy } from './copy-finder.js';
+import { FileDiscovery, type Scan } from './file-discovery.js';
+import { FileRegistry } from './file-registry.js';
+import { errorCode, identityOf, nodeFs, type DirEntry, type FileStat, type TailFs } from './file-system.js';
+import { FileTailer, type Generation } from './file-tailer.js';
 import { FINGERPRINT_BYTES, fingerprintMatches } from './fingerprint.js';
-import { FileTailer, fstatAsync, identityOf, openAsync, readHead, closeAsync } from './file-tailer.js';
+import { GenerationFinder, type Adoption } from './generation-finder.js';
 import type { GlobSet } from './glob-set.js';
+import { discard, openFile, type OpenedFile } from './open-file.js';
+import { ReadScheduler } from './read-scheduler.js';
+import { mayBeCopyOf, truncationSeen } from './truncation.js';
 
 export interface TailOptions {
   readonly host: string;
   readonly startAt: 'beginning' | 'end';
   /** No checkpoint file existed: the first run. Only then does `startAt: 'end'` apply. */
   readonly firstRun: boolean;
+  /**
+   * When the last run last recorded what it knew (the checkpoint's time); a rotated file
+   * that appeared after it and is not known was never read. Default: now.
+   */
+  readonly knownSinceMs?: number;
   readonly maxLineBytes: number;
   readonly readChunkBytes: number;
   readonly pollIntervalMs: number;
@@ -22,6 +31,11 @@ export interface TailOptions {
   readonly rotateWaitMs: number;
   /** Checkpoint entries of files not open for this long are forgotten. */
   readonly checkpointTtlMs: number;
+  /**
+   * How long a truncated generation whose copy is not there waits for it (a compressor
+   * may still be writing it) before what it had unread is reported lost. Default 10 s.
+   */
+  readonly copyWaitMs?: number;
 }
 
 /** Receives every complete line, in file order per file. */
@@ -38,6 +52,12 @@ export interface TailObserver {
   truncated(path: string, previousOffset: number): void;
   /** A file left every watched path (renamed away, replaced or deleted). */
   rotated(path: string): void;
+  /** A rotated generation of `path` never seen there, found as `found`: read from 0. */
+  generationFound?(path: string, found: string): void;
+  /** The copy of `path`'s truncated generation, `copy`, is read from `offset`. */
+  copyFound?(path: string, copy: string, offset: number): void;
+  /** Bytes of `path` that can no longer be read (a truncated generation with no copy), and why. */
+  lost?(path: string, bytes: number, reason: string): void;
   openFailed(path: string, code: string): void;
   bytesRead(n: number): void;
   /** Discovery work failed unexpectedly (an I/O error); it is tried again next tick. */
@@ -55,35 +75,43 @@ export interface FileStatus {
   readonly state: 'open' | 'rotated' | 'closed';
 }
 
+const COPY_WAIT_MS = 10_000;
+/** A directory unchanged for this long is still looked at every this often: a late writer. */
+const LOOK_EVERY_MS = 10_000;
+
 /**
- * The tail side: which files exist (discovery), one tailer per identity, rotation,
- * truncation and deletion, and a single read loop that stops when the memory budget is
- * spent. Lines go to the LineSink; nothing here knows about batches or HTTP.
+ * The tail side's coordinator: discovery finds watched paths, a tailer reads each file
+ * identity, the rotation rules keep every generation read once, and one read loop stops
+ * at the memory budget. Lines go to the LineSink; nothing here knows about batches or
+ * HTTP. All discovery work (events, poll ticks, truncations, closes) runs in one serial
+ * queue, so two looks at one file never interleave; the read loop runs beside it.
+ *
+ * Rotation, as the rules in docs/architecture.md state them:
+ * - rename + create: the renamed file is drained through its descriptor, then closed
+ *   after the rotate wait; the new file is read from 0;
+ * - generations rotated away before discovery saw them: generation-finder.ts;
+ * - copytruncate, `>` and rewrites in place: a truncation, seen by size or by head
+ *   (truncation.ts); the generation being read carries on in its copy (copy-finder.ts),
+ *   the file restarts at 0.
  */
 export class TailManager {
   readonly #opts: TailOptions;
+  readonly #fs: TailFs;
   readonly #sink: LineSink;
-  readonly #budget: MemoryBudget;
   readonly #observer: TailObserver;
   readonly #discovery: FileDiscovery;
-  /** Open and closing tailers by identity. */
-  readonly #tailers = new Map<string, FileTailer>();
-  /** Which identity each watched path currently leads to. */
-  readonly #paths = new Map<string, string>();
-  /** Checkpoints of identities not open now (from the last run, or closed files). */
-  readonly #dormant = new Map<string, CheckpointEntry>();
+  readonly #registry: FileRegistry;
+  readonly #finder: GenerationFinder;
+  readonly #reader: ReadScheduler;
   /** Paths that could not be opened, with the error code (for /status). */
   readonly #errors = new Map<string, string>();
-  readonly #readBuf: Buffer;
-  readonly #ready: FileTailer[] = [];
-  #pumping = false;
-  #paused = false;
+  /** Directories looked at, with their mtime then, and when. */
+  readonly #looks = new Map<string, { mtimeMs: number; atMs: number }>();
   #serial: Promise<unknown> = Promise.resolve();
   #pollTimer: NodeJS.Timeout | undefined;
   #initialScan = true;
   #closed = false;
   #started = false;
-  #lastReadMs = 0;
 
   constructor(
     globs: GlobSet,
@@ -92,15 +120,22 @@ export class TailManager {
     budget: MemoryBudget,
     observer: TailObserver,
     checkpoints: readonly CheckpointEntry[],
+    fs: TailFs = nodeFs,
   ) {
     this.#opts = opts;
+    this.#fs = fs;
     this.#sink = sink;
-    this.#budget = budget;
     this.#observer = observer;
-    this.#readBuf = Buffer.allocUnsafe(opts.readChunkBytes);
-    for (const c of checkpoints) this.#dormant.set(`${c.dev}:${c.ino}`, c);
-    this.#discovery = new FileDiscovery(globs, !opts.pollOnly, (path) => {
-      this.#enqueue(() => this.#reconcile(path));
+    this.#registry = new FileRegistry(checkpoints);
+    this.#finder = new GenerationFinder(fs, this.#registry, { host: opts.host, knownSinceMs: opts.knownSinceMs ?? Date.now() });
+    this.#reader = new ReadScheduler(opts.readChunkBytes, opts.rotateWaitMs, budget, {
+      line: (t, line, start, end, truncated, now) => sink.line(t, line, start, end, truncated, now),
+      bytesRead: (n) => observer.bytesRead(n),
+      readFailed: (t, code) => this.#readFailed(t, code),
+      closable: (t) => void this.#enqueue(() => this.#closeTailer(t)),
+    });
+    this.#discovery = new FileDiscovery(globs, fs, !opts.pollOnly, (path) => {
+      void this.#enqueue(() => this.#reconcile(path));
     });
   }
 
@@ -110,13 +145,12 @@ export class TailManager {
 
   /** Time of the last read that returned data (ms), for drain quiet detection. */
   get lastReadMs(): number {
-    return this.#lastReadMs;
+    return this.#reader.lastReadMs;
   }
 
   /** Scans once (files present now honour TAILSHIP_START_AT), then polls. */
   async start(): Promise<void> {
     await this.#enqueue(() => this.#tick());
-    await this.#enqueue(() => this.#recoverRotated());
     this.#initialScan = false;
     this.#started = true;
     this.#schedulePoll();
@@ -124,7 +158,7 @@ export class TailManager {
 
   /** Stops reading (tailers keep their state and descriptors until close). */
   pause(): void {
-    this.#paused = true;
+    this.#reader.pause();
   }
 
   /** One poll tick now, awaited: used by drain to see the last writes promptly. */
@@ -134,8 +168,8 @@ export class TailManager {
 
   /** Whether every open file has been read to its known end. */
   get caughtUp(): boolean {
-    if (this.#ready.length > 0 || this.#pumping) return false;
-    for (const t of this.#tailers.values()) if (t.open && t.unreadBytes > 0) return false;
+    if (!this.#reader.idle) return false;
+    for (const t of this.#registry.tailers.values()) if (t.open && (t.unreadBytes > 0 || t.truncating)) return false;
     return true;
   }
 
@@ -160,17 +194,19 @@ export class TailManager {
 
   async #tick(): Promise<void> {
     if (this.#closed) return;
-    const found = await this.#discovery.scan();
-    const seen = new Set(found);
+    const scan = await this.#discovery.scan();
+    const seen = new Set(scan.paths);
     // One stat per file per tick: the path's stat serves its tailer's check too, so only
     // files no path leads to (rotated, deleted) need an fstat of their own.
     const checked = new Set<FileTailer>();
-    for (const path of found) await this.#reconcile(path, checked);
-    for (const path of [...this.#paths.keys()]) if (!seen.has(path)) await this.#reconcile(path, checked);
+    for (const path of scan.paths) await this.#reconcile(path, checked);
+    for (const path of [...this.#registry.watchedPaths]) if (!seen.has(path)) await this.#reconcile(path, checked);
     for (const path of [...this.#errors.keys()]) if (!seen.has(path)) this.#errors.delete(path);
     const now = Date.now();
-    for (const t of [...this.#tailers.values()]) if (!checked.has(t)) await this.#check(t, now);
-    this.#prune(now);
+    for (const t of [...this.#registry.tailers.values()]) if (!checked.has(t)) await this.#check(t, now);
+    await this.#lookAround(scan, now);
+    this.#expireOrphans(now);
+    this.#registry.prune(now, this.#opts.checkpointTtlMs);
   }
 
   /** Brings one path up to date: new file, same file, or a new file at an old path. */
@@ -178,18 +214,18 @@ export class TailManager {
     if (this.#closed) return;
     let st;
     try {
-      st = await stat(path);
+      st = await this.#fs.stat(path);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+      const code = errorCode(error);
       if (code === 'ENOENT' || code === 'ENOTDIR') this.#unmap(path);
       else this.#openFailed(path, code);
       return;
     }
     if (!st.isFile()) return;
     const id = identityOf(st);
-    const prev = this.#paths.get(path);
+    const prev = this.#registry.at(path);
     if (prev === id) {
-      const t = this.#tailers.get(id);
+      const t = this.#registry.tailers.get(id);
       if (t && !checked?.has(t)) {
         checked?.add(t);
         await this.#check(t, Date.now(), st);
@@ -197,164 +233,90 @@ export class TailManager {
       return;
     }
     // The path leads to a new file: the old one was rotated away (rename + create).
-    if (prev !== undefined) this.#unmap(path);
-    const existing = this.#tailers.get(id);
+    if (prev !== undefined) {
+      this.#unmap(path);
+      // Generations may have come and gone at this path since the last look.
+      await this.#lookAt(dirname(path), undefined, Date.now());
+    }
+    const existing = this.#registry.tailers.get(id);
     if (existing) {
       // A known file under another name: a rotated name the globs match, or a symlink.
-      this.#map(path, existing);
+      this.#registry.map(path, existing);
       await this.#check(existing, Date.now());
       return;
     }
-    await this.#openTailer(path);
+    await this.#openAt(path);
   }
 
-  async #openTailer(path: string): Promise<void> {
-    let fd: number;
+  async #openAt(path: string): Promise<void> {
+    let file: OpenedFile;
     try {
-      fd = await openAsync(path, 'r');
+      file = await openFile(this.#fs, path);
     } catch (error) {
-      this.#openFailed(path, (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
-      return;
-    }
-    let st;
-    let head;
-    try {
-      // Identity comes from the descriptor: the path may have moved since stat().
-      st = await fstatAsync(fd);
-      head = this.#tailers.has(identityOf(st)) ? undefined : await readHead(fd, st.size);
-    } catch (error) {
-      await closeAsync(fd).catch(() => {});
-      this.#openFailed(path, (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
+      this.#openFailed(path, errorCode(error));
       return;
     }
     this.#errors.delete(path);
-    const id = identityOf(st);
-    const existing = this.#tailers.get(id);
-    if (existing || head === undefined) {
-      await closeAsync(fd);
-      if (existing) this.#map(path, existing);
+    const reg = this.#registry;
+    const existing = reg.tailers.get(file.identity);
+    // The globs match a copy of a file being read (copytruncate's, before it truncates):
+    // its truncation will claim it; read now it would ship that file's lines again.
+    const copyOfRead = reg.tailersIn(dirname(path)).some((t) => t.identity !== file.identity && mayBeCopyOf(file.head, t.head));
+    if (existing || copyOfRead || file.source.compressed) {
+      await discard(file);
+      if (existing) reg.map(path, existing);
       return;
     }
-    this.#adopt(fd, st, head, path, false);
-  }
-
-  /**
-   * Starts tailing an open file: from its checkpoint when dev:inode and fingerprint
-   * match, else from 0 (or its end, on a first run with TAILSHIP_START_AT=end).
-   * `rotated`: found by its checkpoint under a name the globs do not match (it was
-   * rotated away while tailship was down): drained, then closed.
-   */
-  #adopt(fd: number, st: Stats, head: Buffer, path: string, rotated: boolean): void {
-    const id = identityOf(st);
+    const saved = reg.dormant.get(file.identity);
     const now = Date.now();
-    const saved = this.#dormant.get(id);
     let offset = 0;
     let key: string | undefined;
     let resumed = false;
-    if (saved && fingerprintMatches(head, saved.fpLen, saved.fpHash) && saved.offset <= st.size) {
+    if (saved && fingerprintMatches(file.head, saved.fpLen, saved.fpHash) && saved.offset <= file.st.size) {
       offset = saved.offset;
       key = saved.key;
       resumed = true;
     } else if (this.#initialScan && this.#opts.firstRun && this.#opts.startAt === 'end') {
       // Only on a first run: after a restart, a file with no checkpoint is one that
       // appeared while tailship was down (or just before a crash), and all of it is news.
-      offset = st.size;
+      offset = file.st.size;
     }
-    // A reused inode (fingerprint mismatch) gets a fresh key, so its ids are new too.
-    this.#dormant.delete(id);
-    key ??= fileKey(this.#opts.host, st.dev, st.ino, Buffer.concat([head, Buffer.from(String(st.birthtimeMs))]));
-    const t = new FileTailer({
-      fd,
-      st,
-      path,
-      key,
-      head,
-      offset,
-      maxLineBytes: this.#opts.maxLineBytes,
-      nowMs: now,
-    });
-    this.#tailers.set(id, t);
-    if (rotated) {
-      t.detached = true;
-      t.rotatedAtMs = now;
-    } else {
-      this.#map(path, t);
-    }
+    reg.dormant.delete(file.identity);
+    const t = this.#tailer(file, path, key ?? this.#freshKey(file), offset, now, false);
+    reg.map(path, t);
     this.#observer.fileOpened(path, offset, resumed);
-    if (t.unreadBytes > 0 || rotated) this.#markReady(t);
+    if (t.unreadBytes > 0) this.#reader.ready(t);
   }
 
-  /**
-   * After a restart: files with a checkpoint that no watched path leads to any more were
-   * rotated away while tailship was down, perhaps with lines never shipped. Their
-   * directory is searched for the same dev:inode and fingerprint, and what is found is
-   * read to its end from the checkpoint. One readdir per directory, once, at start.
-   */
-  async #recoverRotated(): Promise<void> {
-    const byDir = new Map<string, CheckpointEntry[]>();
-    for (const e of this.#dormant.values()) {
-      const list = byDir.get(dirname(e.path)) ?? [];
-      list.push(e);
-      byDir.set(dirname(e.path), list);
-    }
-    for (const [dir, entries] of byDir) {
-      let names: string[];
-      try {
-        names = await readdir(dir);
-      } catch {
-        continue;
-      }
-      const wanted = new Map(entries.map((e) => [`${e.dev}:${e.ino}`, e]));
-      for (const name of names) {
-        const path = join(dir, name);
-        let st;
-        try {
-          st = await stat(path);
-        } catch {
-          continue;
-        }
-        const e = wanted.get(identityOf(st));
-        if (!e || !st.isFile() || st.size <= e.offset || this.#tailers.has(identityOf(st))) continue;
-        let fd: number | undefined;
-        try {
-          fd = await openAsync(path, 'r');
-          const opened = await fstatAsync(fd);
-          const head = await readHead(fd, opened.size);
-          if (identityOf(opened) !== identityOf(st) || !fingerprintMatches(head, e.fpLen, e.fpHash)) {
-            await closeAsync(fd);
-            continue;
-          }
-          this.#adopt(fd, opened, head, path, true);
-        } catch (error) {
-          if (fd !== undefined) await closeAsync(fd).catch(() => {});
-          this.#openFailed(path, (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
-        }
-      }
-    }
+  /** A key for a file first seen now; a reused inode (new head, new birth time) gets a new one. */
+  #freshKey(file: OpenedFile): string {
+    const { dev, ino, birthtimeMs } = file.st;
+    return fileKey(this.#opts.host, dev, ino, Buffer.concat([file.head, Buffer.from(String(birthtimeMs))]));
   }
 
-  #map(path: string, t: FileTailer): void {
-    this.#paths.set(path, t.identity);
-    t.paths.add(path);
-    t.path = path;
-    t.detached = false;
-    t.rotatedAtMs = undefined;
+  #tailer(file: OpenedFile, path: string, key: string, offset: number, now: number, detached: boolean, carried?: Generation): FileTailer {
+    const t = new FileTailer(
+      {
+        source: file.source,
+        st: file.st,
+        path,
+        key,
+        head: file.head,
+        offset,
+        maxLineBytes: this.#opts.maxLineBytes,
+        nowMs: now,
+        detached,
+        final: carried !== undefined || file.source.compressed,
+      },
+      carried,
+    );
+    this.#registry.tailers.set(t.identity, t);
+    return t;
   }
 
   #unmap(path: string): void {
-    const id = this.#paths.get(path);
-    if (id === undefined) return;
-    this.#paths.delete(path);
-    const t = this.#tailers.get(id);
-    if (!t) return;
-    t.paths.delete(path);
-    if (t.paths.size > 0) t.path = [...t.paths][0]!;
-    else {
-      // Renamed away, replaced or deleted: drained, then closed after the rotate wait.
-      t.detached = true;
-      t.rotatedAtMs = Date.now();
-      this.#observer.rotated(path);
-    }
+    const rotated = this.#registry.unmap(path, Date.now());
+    if (rotated !== undefined) this.#observer.rotated(path);
   }
 
   #openFailed(path: string, code: string): void {
@@ -362,196 +324,184 @@ export class TailManager {
     this.#errors.set(path, code);
   }
 
-  /**
-   * Growth, truncation and the end of a rotated file, from the descriptor's stat. Only
-   * observes: the read loop applies truncation and decides to close, so a read in flight
-   * never races a change of position or descriptor.
-   */
-  async #check(t: FileTailer, now: number, pathStat?: Stats): Promise<void> {
-    if (!t.open || t.closing) {
-      if (!t.open && this.#settled(t)) this.#retire(t);
+  #readFailed(t: FileTailer, code: string): void {
+    if (!t.compressed) {
+      this.#openFailed(t.path, code);
       return;
     }
-    try {
-      const st = pathStat ?? (await fstatAsync(t.fd!));
-      // The head is compared whenever the file changed (a 1 KiB pread): a file truncated
-      // and refilled past our offset between two looks would otherwise be read from
-      // mid-line. An unchanged size and mtime spare quiet files the read.
-      const changed = st.size !== t.size || st.mtimeMs !== t.mtimeMs;
-      t.mtimeMs = st.mtimeMs;
-      if (st.size < t.position || (changed && (await this.#headChanged(t, st.size)))) t.truncatePending = true;
-      if (st.size > t.size) t.lastGrowthMs = now;
-      t.size = Math.max(st.size, t.position);
-      t.deleted = st.nlink === 0;
-      if (t.head.length < FINGERPRINT_BYTES && st.size > t.head.length && !t.truncatePending) {
-        t.head = await readHead(t.fd!, st.size);
-      }
-    } catch (error) {
-      // EIO and friends: reported once per code; the next look tries again.
-      this.#openFailed(t.path, (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
-      return;
-    }
-    if (t.unreadBytes > 0 || t.truncatePending || this.#quietAfterRotation(t, now)) this.#markReady(t);
+    // Corrupt gzip data does not heal: what it still held is lost.
+    t.beginClose();
+    this.#observer.lost?.(t.path, 0, `compressed file unreadable at offset ${t.position} (${code})`);
+    void this.#enqueue(() => this.#closeTailer(t));
   }
 
   /**
-   * A rotated file may close once it has not grown for the rotate wait, counted from the
-   * rotation too: a quiet error.log renamed away must still get the lines nginx writes to
-   * it before it reopens.
+   * Growth, truncation and the end of a rotated file, from a stat (the path's, when the
+   * tick has one, else the descriptor's). A truncation is acted on at once, whether or not
+   * the read loop is running: finding and opening the copy costs no memory budget.
    */
-  #quietAfterRotation(t: FileTailer, now: number): boolean {
-    return t.detached && now - Math.max(t.lastGrowthMs, t.rotatedAtMs ?? 0) >= this.#opts.rotateWaitMs;
-  }
-
-  /** Every byte read from the file is acknowledged (a closed file can then be retired). */
-  #settled(t: FileTailer): boolean {
-    return t.ackQueue.pending === 0 && t.ackQueue.committed >= t.position;
-  }
-
-  /** Runs in the discovery queue, after the read loop found a rotated file quiet at its end. */
-  async #closeTailer(t: FileTailer): Promise<void> {
-    const now = Date.now();
-    try {
-      // A last write may have come since the read loop's look: read it first.
-      const st = await fstatAsync(t.fd!);
-      if (st.size > t.position) {
-        t.closing = false;
-        t.size = st.size;
-        t.lastGrowthMs = now;
-        this.#markReady(t);
+  async #check(t: FileTailer, now: number, pathStat?: FileStat): Promise<void> {
+    if (!t.open) {
+      if (t.settled) this.#registry.retire(t, now);
+      return;
+    }
+    if (t.truncating) return;
+    if (!t.compressed) {
+      let headNow: Buffer | undefined;
+      let st: FileStat;
+      try {
+        st = pathStat ?? (await t.stat());
+        const was = { position: t.position, size: t.size, head: t.head };
+        // The head is compared whenever the file changed (a 1 KiB pread): a file truncated
+        // and refilled past our offset between two looks would otherwise be read from
+        // mid-line. An unchanged size and mtime spare quiet files the read.
+        if (t.observe(st, now) && was.head.length > 0 && st.size >= was.head.length) {
+          headNow = await t.peekHead(was.head.length);
+        }
+        if (truncationSeen(was, st.size, headNow)) {
+          await this.#truncated(t, now);
+          return;
+        }
+        if (t.head.length < FINGERPRINT_BYTES && st.size > t.head.length) {
+          t.extendHead(await t.peekHead(FINGERPRINT_BYTES));
+        }
+      } catch (error) {
+        // EIO and friends: reported once per code; the next look tries again.
+        this.#openFailed(t.path, errorCode(error));
         return;
       }
-    } catch {
-      // Unreadable now: close what we have.
+    }
+    if (t.unreadBytes > 0 || t.readyToClose(now, this.#opts.rotateWaitMs)) this.#reader.ready(t);
+  }
+
+  /**
+   * copytruncate, `>`, a rewrite in place. The file restarts at 0 under a new key; the
+   * generation being read carries on in its copy, found by content, read from where
+   * reading stopped with the same record ids. No copy (deleted, compressed in a format
+   * tailship cannot read, never made): it may still appear (a compressor writing it) and
+   * is waited for; then what was known unread is reported lost.
+   */
+  async #truncated(t: FileTailer, now: number): Promise<void> {
+    t.beginTruncation();
+    await t.idle();
+    const generation = t.restart(fileKey(this.#opts.host, t.dev, t.ino, Buffer.from(`${t.key}:truncated:${now}`)), this.#opts.maxLineBytes);
+    this.#observer.truncated(t.path, generation.position);
+    const dir = dirname(t.path);
+    const unread = generation.knownSize - generation.splitter.pendingStart;
+    if (generation.head.length > 0) {
+      const copy = await findCopy(this.#fs, dir, generation, (id) => this.#registry.tailers.has(id));
+      if (copy !== undefined) this.#adopt({ kind: 'copy', file: copy, orphan: { generation, path: t.path, dir, expiresMs: now } }, now);
+      else if (unread > 0) this.#registry.orphans.push({ generation, path: t.path, dir, expiresMs: now + (this.#opts.copyWaitMs ?? COPY_WAIT_MS) });
+    } else if (unread > 0) {
+      this.#observer.lost?.(t.path, unread, 'truncated before its first bytes were read');
+    }
+    this.#reader.ready(t);
+  }
+
+  #expireOrphans(now: number): void {
+    const orphans = this.#registry.orphans;
+    for (const o of [...orphans]) {
+      if (o.expiresMs > now && !this.#closed) continue;
+      orphans.splice(orphans.indexOf(o), 1);
+      const g = o.generation;
+      this.#observer.lost?.(o.path, g.knownSize - g.splitter.pendingStart, 'truncated, and no copy of what was unread was found (deleted, or compressed other than with gzip)');
+    }
+  }
+
+  /**
+   * Looks for rotated generations in every directory of watched files whose listing
+   * changed, that has a truncated generation waiting for its copy, or that was not
+   * looked at for a while (a late writer to a rotated file).
+   */
+  async #lookAround(scan: Scan, now: number): Promise<void> {
+    for (const dir of this.#registry.directories()) {
+      let mtimeMs: number;
+      try {
+        mtimeMs = (await this.#fs.stat(dir)).mtimeMs;
+      } catch {
+        continue;
+      }
+      const last = this.#looks.get(dir);
+      // A change in the same clock tick as the last look may not move the mtime: look again.
+      const changed = last === undefined || mtimeMs !== last.mtimeMs || mtimeMs >= last.atMs - 1000;
+      const waiting = this.#registry.orphans.some((o) => o.dir === dir);
+      if (changed || waiting || now - last.atMs >= LOOK_EVERY_MS) await this.#lookAt(dir, scan.dirs.get(dir), now, mtimeMs);
+    }
+  }
+
+  async #lookAt(dir: string, entries: readonly DirEntry[] | undefined, now: number, mtimeMs?: number): Promise<void> {
+    if (mtimeMs === undefined) {
+      try {
+        mtimeMs = (await this.#fs.stat(dir)).mtimeMs;
+      } catch {
+        return;
+      }
+    }
+    const adoptions = await this.#finder.look(dir, entries, now);
+    this.#looks.set(dir, { mtimeMs, atMs: now });
+    for (const a of adoptions) this.#adopt(a, now);
+  }
+
+  /** Starts reading a file the rotation rules found: detached from any watched path. */
+  #adopt(a: Adoption, now: number): void {
+    const reg = this.#registry;
+    if (reg.tailers.has(a.file.identity)) {
+      void discard(a.file);
+      return;
+    }
+    let t: FileTailer;
+    switch (a.kind) {
+      case 'resume':
+        reg.dormant.delete(a.file.identity);
+        t = this.#tailer(a.file, a.entry.path, a.entry.key, a.entry.offset, now, true);
+        this.#observer.fileOpened(a.file.path, a.entry.offset, true);
+        break;
+      case 'generation':
+        t = this.#tailer(a.file, a.path, this.#freshKey(a.file), 0, now, true);
+        this.#observer.generationFound?.(a.path, a.file.path);
+        break;
+      case 'copy': {
+        const g = a.orphan.generation;
+        t = this.#tailer(a.file, a.orphan.path, g.key, g.position, now, true, g);
+        this.#observer.copyFound?.(a.orphan.path, a.file.path, g.position);
+        break;
+      }
+    }
+    this.#reader.ready(t);
+  }
+
+  /** Runs in the discovery queue, after the read loop found a file done. */
+  async #closeTailer(t: FileTailer): Promise<void> {
+    const now = Date.now();
+    if (!t.compressed) {
+      try {
+        // A last write may have come since the read loop's look: read it first.
+        const st = await t.stat();
+        if (st.size > t.position) {
+          t.cancelClose(st.size, now);
+          this.#reader.ready(t);
+          return;
+        }
+      } catch {
+        // Unreadable now: close what we have.
+      }
     }
     // Nothing more will be written: a last line without a newline is shipped as it is.
-    t.splitter.flush((line, start, end, truncated) => this.#sink.line(t, line, start, end, truncated, now));
+    t.flushPartial((line, start, end, truncated) => this.#sink.line(t, line, start, end, truncated, now));
     this.#sink.end(t);
     await t.close();
     this.#observer.fileClosed(t.path, t.deleted);
-    if (this.#settled(t)) this.#retire(t);
-  }
-
-  /**
-   * copytruncate and friends: the file shrank below our position, or its first bytes are
-   * no longer those we fingerprinted (truncated and refilled between two looks).
-   */
-  async #headChanged(t: FileTailer, size: number): Promise<boolean> {
-    if (t.head.length === 0 || t.position === 0 || size < t.head.length) return false;
-    const now = await readHead(t.fd!, t.head.length);
-    return !now.equals(t.head);
-  }
-
-  #truncated(t: FileTailer): void {
-    const previous = t.position;
-    t.truncatePending = false;
-    t.position = 0;
-    t.splitter.reset(0);
-    // Offsets restart, so the old queue's acks must not move this file's checkpoint,
-    // and ids need a new key or they would repeat those of the old content.
-    t.ackQueue = new AckQueue(0);
-    t.key = fileKey(this.#opts.host, t.dev, t.ino, Buffer.from(`${t.key}:truncated:${Date.now()}`));
-    t.head = Buffer.alloc(0);
-    this.#observer.truncated(t.path, previous);
-  }
-
-  /**
-   * A closed file whose data is all acknowledged: keep only its checkpoint, so a restart
-   * or a glob change does not read a renamed-away file again. A deleted file cannot be
-   * resumed, and its entry would only stand in the way of a reused inode.
-   */
-  #retire(t: FileTailer): void {
-    this.#tailers.delete(t.identity);
-    if (!t.deleted) this.#dormant.set(t.identity, this.#entry(t, Date.now()));
-  }
-
-  #prune(now: number): void {
-    for (const [id, e] of this.#dormant) if (now - e.seenMs > this.#opts.checkpointTtlMs) this.#dormant.delete(id);
-  }
-
-  #markReady(t: FileTailer): void {
-    if (t.queued || !t.open) return;
-    t.queued = true;
-    this.#ready.push(t);
-    void this.#pump();
-  }
-
-  /**
-   * The read loop. One shared buffer, one read at a time: lines are handed to the sink
-   * (which encodes them) before the next read, so the buffer can be reused. A file that
-   * filled the buffer goes to the back of the queue, so one busy file cannot starve the
-   * others.
-   */
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      while (!this.#closed && !this.#paused) {
-        if (this.#budget.exhausted) {
-          this.#budget.onRoom(() => void this.#pump());
-          return;
-        }
-        const t = this.#ready.shift();
-        if (!t) return;
-        t.queued = false;
-        if (!t.open || t.closing) continue;
-        if (t.truncatePending) this.#truncated(t);
-        let n: number;
-        try {
-          n = await t.readInto(this.#readBuf);
-        } catch (error) {
-          this.#openFailed(t.path, (error as NodeJS.ErrnoException).code ?? 'EREAD');
-          continue;
-        }
-        const now = Date.now();
-        if (n === 0) {
-          if (this.#quietAfterRotation(t, now)) {
-            t.closing = true;
-            void this.#enqueue(() => this.#closeTailer(t));
-          }
-          continue;
-        }
-        this.#lastReadMs = now;
-        t.lastGrowthMs = now;
-        this.#observer.bytesRead(n);
-        t.splitter.push(this.#readBuf.subarray(0, n), (line, start, end, truncated) =>
-          this.#sink.line(t, line, start, end, truncated, now),
-        );
-        if (n === this.#readBuf.length || t.unreadBytes > 0) this.#markReadyLater(t);
-      }
-    } finally {
-      this.#pumping = false;
-    }
-  }
-
-  #markReadyLater(t: FileTailer): void {
-    if (t.queued) return;
-    t.queued = true;
-    this.#ready.push(t);
-  }
-
-  #entry(t: FileTailer, now: number): CheckpointEntry {
-    return {
-      key: t.key,
-      dev: t.dev,
-      ino: t.ino,
-      ...t.fingerprint(),
-      offset: t.ackQueue.committed,
-      path: t.path,
-      seenMs: now,
-    };
+    if (t.settled) this.#registry.retire(t, now);
   }
 
   /** Checkpoint entries: every known identity at its acknowledged offset. */
   checkpoints(now: number): CheckpointEntry[] {
-    const out: CheckpointEntry[] = [...this.#dormant.values()];
-    for (const t of this.#tailers.values()) if (!t.deleted) out.push(this.#entry(t, now));
-    return out;
+    return this.#registry.checkpoints(now);
   }
 
   /** Per-file state for /status and metrics. */
   files(): FileStatus[] {
-    return [...this.#tailers.values()].map((t) => ({
+    return [...this.#registry.tailers.values()].map((t) => ({
       path: t.path,
       identity: t.identity,
       readOffset: t.position,
@@ -564,7 +514,7 @@ export class TailManager {
 
   get openFiles(): number {
     let n = 0;
-    for (const t of this.#tailers.values()) if (t.open) n++;
+    for (const t of this.#registry.tailers.values()) if (t.open) n++;
     return n;
   }
 
@@ -579,7 +529,8 @@ export class TailManager {
     if (this.#pollTimer) clearTimeout(this.#pollTimer);
     await this.#discovery.close();
     await this.#serial;
-    while (this.#pumping) await new Promise((r) => setImmediate(r));
-    for (const t of this.#tailers.values()) await t.close();
+    await this.#reader.close();
+    this.#expireOrphans(Date.now());
+    for (const t of this.#registry.tailers.values()) await t.close();
   }
 }

@@ -1,0 +1,106 @@
+import { dirname } from 'node:path';
+import type { CheckpointEntry } from '../checkpoint/checkpoint-format.js';
+import type { FileTailer, Generation } from './file-tailer.js';
+
+/** A truncated generation whose copy was not found yet (a compressor may still be writing it). */
+export interface Orphan {
+  readonly generation: Generation;
+  /** The watched path it was read at; its copy is looked for in the same directory. */
+  readonly path: string;
+  readonly dir: string;
+  readonly expiresMs: number;
+}
+
+/**
+ * Every file identity the tail side knows: the ones being read (tailers), which watched
+ * path leads to which, the checkpoints of files not open now (dormant: from the last run,
+ * closed rotated files, rotated files that were there before tailship watched), and the
+ * truncated generations waiting for their copy. Knowing an identity is what keeps a file
+ * from being read twice; not knowing one in a watched directory is what gets a missed
+ * generation read.
+ */
+export class FileRegistry {
+  /** Open and closing tailers, by identity. */
+  readonly tailers = new Map<string, FileTailer>();
+  /** Which identity each watched path leads to now. */
+  readonly #paths = new Map<string, string>();
+  readonly dormant = new Map<string, CheckpointEntry>();
+  readonly orphans: Orphan[] = [];
+
+  constructor(checkpoints: readonly CheckpointEntry[]) {
+    for (const c of checkpoints) this.dormant.set(`${c.dev}:${c.ino}`, c);
+  }
+
+  knows(identity: string): boolean {
+    return this.tailers.has(identity) || this.dormant.has(identity);
+  }
+
+  /** The identity a watched path led to at the last look. */
+  at(path: string): string | undefined {
+    return this.#paths.get(path);
+  }
+
+  get watchedPaths(): IterableIterator<string> {
+    return this.#paths.keys();
+  }
+
+  map(path: string, t: FileTailer): void {
+    this.#paths.set(path, t.identity);
+    t.attach(path);
+  }
+
+  /** `path` leads elsewhere or nowhere now. Returns its tailer when that left its last watched path. */
+  unmap(path: string, nowMs: number): FileTailer | undefined {
+    const id = this.#paths.get(path);
+    if (id === undefined) return undefined;
+    this.#paths.delete(path);
+    const t = this.tailers.get(id);
+    return t?.detach(path, nowMs) ? t : undefined;
+  }
+
+  /** Directories that hold a watched path or a dormant file: where rotated generations are looked for. */
+  directories(): Set<string> {
+    const dirs = new Set<string>();
+    for (const path of this.#paths.keys()) dirs.add(dirname(path));
+    for (const t of this.tailers.values()) dirs.add(dirname(t.path));
+    for (const e of this.dormant.values()) dirs.add(dirname(e.path));
+    return dirs;
+  }
+
+  /** Names of the watched files in `dir`, at a watched path now or read for one. */
+  watchedNamesIn(dir: string): Set<string> {
+    const names = new Set<string>();
+    const add = (path: string) => {
+      if (dirname(path) === dir) names.add(path.slice(dir.length + 1));
+    };
+    for (const path of this.#paths.keys()) add(path);
+    for (const t of this.tailers.values()) add(t.path);
+    return names;
+  }
+
+  tailersIn(dir: string): FileTailer[] {
+    return [...this.tailers.values()].filter((t) => dirname(t.path) === dir);
+  }
+
+  dormantIn(dir: string): CheckpointEntry[] {
+    return [...this.dormant.values()].filter((e) => dirname(e.path) === dir);
+  }
+
+  /** A closed file, all acknowledged: keep only its checkpoint (a deleted one, not even that). */
+  retire(t: FileTailer, nowMs: number): void {
+    this.tailers.delete(t.identity);
+    if (!t.deleted) this.dormant.set(t.identity, t.checkpoint(nowMs));
+  }
+
+  /** Forgets checkpoints of files not seen for `ttlMs`. */
+  prune(nowMs: number, ttlMs: number): void {
+    for (const [id, e] of this.dormant) if (nowMs - e.seenMs > ttlMs) this.dormant.delete(id);
+  }
+
+  /** Every known identity at its acknowledged offset. */
+  checkpoints(nowMs: number): CheckpointEntry[] {
+    const out: CheckpointEntry[] = [...this.dormant.values()];
+    for (const t of this.tailers.values()) if (!t.deleted) out.push(t.checkpoint(nowMs));
+    return out;
+  }
+}
