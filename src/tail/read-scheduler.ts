@@ -8,6 +8,8 @@ export interface ReadHandlers {
   line(tailer: FileTailer, line: Buffer, start: number, end: number, truncated: boolean, readTimeMs: number): void;
   bytesRead(n: number): void;
   readFailed(tailer: FileTailer, code: string): void;
+  /** A read found the file truncated (its bytes were dropped): handle the truncation. */
+  truncated(tailer: FileTailer): void;
   /** Read to its end and ready to close (rotated and quiet, or a copy done): close it. */
   closable(tailer: FileTailer): void;
 }
@@ -104,7 +106,8 @@ export class ReadScheduler {
           continue;
         }
         if (n === 0) {
-          if (t.readable && t.readyToClose(now, this.#rotateWaitMs)) {
+          if (t.truncating) this.#on.truncated(t);
+          else if (t.readable && t.readyToClose(now, this.#rotateWaitMs)) {
             t.beginClose();
             this.#on.closable(t);
           }

@@ -132,6 +132,8 @@ export class TailManager {
       line: (t, line, start, end, truncated, now) => sink.line(t, line, start, end, truncated, now),
       bytesRead: (n) => observer.bytesRead(n),
       readFailed: (t, code) => this.#readFailed(t, code),
+      // Unless a check handled it meanwhile (then the tailer is no longer truncating).
+      truncated: (t) => void this.#enqueue(async () => (t.truncating ? this.#truncated(t, Date.now()) : undefined)),
       closable: (t) => void this.#enqueue(() => this.#closeTailer(t)),
     });
     this.#discovery = new FileDiscovery(globs, fs, !opts.pollOnly, (path) => {

@@ -40,7 +40,7 @@ export async function runWriter(
   lines: number,
   perTick: number,
   tickMs: number,
-  mode?: 'rotate' | 'copytruncate',
+  mode?: 'rotate' | 'rotate-keep5' | 'copytruncate',
   everyMs?: number,
 ): Promise<{ written: number; rotations: number }> {
   const { spawn } = await import('node:child_process');
