@@ -26,9 +26,21 @@ export class FileRegistry {
   readonly #paths = new Map<string, string>();
   readonly dormant = new Map<string, CheckpointEntry>();
   readonly orphans: Orphan[] = [];
+  /** Names of watched files by directory: every name a watched path had in this run or the last. */
+  readonly #names = new Map<string, Set<string>>();
 
   constructor(checkpoints: readonly CheckpointEntry[]) {
-    for (const c of checkpoints) this.dormant.set(`${c.dev}:${c.ino}`, c);
+    for (const c of checkpoints) {
+      this.dormant.set(`${c.dev}:${c.ino}`, c);
+      this.#addName(c.path);
+    }
+  }
+
+  #addName(path: string): void {
+    const dir = dirname(path);
+    let names = this.#names.get(dir);
+    if (names === undefined) this.#names.set(dir, (names = new Set()));
+    names.add(path.slice(dir.length + 1));
   }
 
   knows(identity: string): boolean {
@@ -46,6 +58,7 @@ export class FileRegistry {
 
   map(path: string, t: FileTailer): void {
     this.#paths.set(path, t.identity);
+    this.#addName(path);
     t.attach(path);
   }
 
@@ -67,15 +80,9 @@ export class FileRegistry {
     return dirs;
   }
 
-  /** Names of the watched files in `dir`, at a watched path now or read for one. */
-  watchedNamesIn(dir: string): Set<string> {
-    const names = new Set<string>();
-    const add = (path: string) => {
-      if (dirname(path) === dir) names.add(path.slice(dir.length + 1));
-    };
-    for (const path of this.#paths.keys()) add(path);
-    for (const t of this.tailers.values()) add(t.path);
-    return names;
+  /** Names watched files have (had) in `dir`: rotated generations are rotated forms of these. */
+  watchedNamesIn(dir: string): ReadonlySet<string> {
+    return this.#names.get(dir) ?? new Set();
   }
 
   tailersIn(dir: string): FileTailer[] {

@@ -5,7 +5,7 @@ import type { FileRegistry, Orphan } from './file-registry.js';
 import { bornMs, identityOf, type DirEntry, type FileStat, type TailFs } from './file-system.js';
 import { fingerprintHash, fingerprintMatches } from './fingerprint.js';
 import { discard, openFile, type OpenedFile } from './open-file.js';
-import { isRotatedName } from './rotated-name.js';
+import { rotatedBaseOf } from './rotated-name.js';
 import { mayBeCopyOf, startsWithHead } from './truncation.js';
 
 /** A file found in a watched directory that is to be read; it is open already. */
@@ -91,13 +91,13 @@ export class GenerationFinder {
 
   async #candidates(dir: string, entries: readonly DirEntry[] | undefined, first: boolean): Promise<Candidate[] | undefined> {
     if (entries === undefined) return undefined;
-    const names = [...this.#registry.watchedNamesIn(dir)];
+    const names = this.#registry.watchedNamesIn(dir);
     const out: Candidate[] = [];
     for (const e of entries) {
       if (!e.isFile) continue;
       const path = join(dir, e.name);
       if (this.#registry.at(path) !== undefined) continue; // a watched path: discovery's
-      const of = names.find((base) => isRotatedName(e.name, base));
+      const of = rotatedBaseOf(e.name, (base) => names.has(base));
       if (of === undefined && !first) continue;
       try {
         const st = await this.#fs.stat(path);

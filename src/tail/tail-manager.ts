@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { MemoryBudget } from '../ack/memory-budget.js';
 import type { CheckpointEntry } from '../checkpoint/checkpoint-format.js';
 import { fileKey } from '../record/record-id.js';
@@ -12,6 +12,7 @@ import { GenerationFinder, type Adoption } from './generation-finder.js';
 import type { GlobSet } from './glob-set.js';
 import { discard, openFile, type OpenedFile } from './open-file.js';
 import { ReadScheduler } from './read-scheduler.js';
+import { rotatedBaseOf } from './rotated-name.js';
 import { mayBeCopyOf, truncationSeen } from './truncation.js';
 
 export interface TailOptions {
@@ -263,7 +264,11 @@ export class TailManager {
     const existing = reg.tailers.get(file.identity);
     // The globs match a copy of a file being read (copytruncate's, before it truncates):
     // its truncation will claim it; read now it would ship that file's lines again.
-    const copyOfRead = reg.tailersIn(dirname(path)).some((t) => t.identity !== file.identity && mayBeCopyOf(file.head, t.head));
+    const dir = dirname(path);
+    const names = reg.watchedNamesIn(dir);
+    const copyOfRead =
+      rotatedBaseOf(basename(path), (base) => names.has(base)) !== undefined &&
+      reg.tailersIn(dir).some((t) => t.identity !== file.identity && mayBeCopyOf(file.head, t.head));
     if (existing || copyOfRead || file.source.compressed) {
       await discard(file);
       if (existing) reg.map(path, existing);
