@@ -212,8 +212,8 @@ export class Pipeline {
           tailLog.info({ path, copy, offset }, 'truncated file; reading the rest of its content from its copy');
         },
         lost: (path, bytes, reason) => {
-          m.rotationLostBytes.inc(bytes);
-          tailLog.error({ path, bytes, reason }, 'bytes lost to rotation');
+          if (bytes !== undefined) m.rotationLostBytes.inc(bytes);
+          tailLog.error({ path, bytes: bytes ?? 'unknown', reason }, 'bytes lost to rotation');
         },
         openFailed: (path, code) => {
           m.fileOpenErrors.inc({ code });

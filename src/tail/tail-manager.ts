@@ -57,8 +57,8 @@ export interface TailObserver {
   generationFound?(path: string, found: string): void;
   /** The copy of `path`'s truncated generation, `copy`, is read from `offset`. */
   copyFound?(path: string, copy: string, offset: number): void;
-  /** Bytes of `path` that can no longer be read (a truncated generation with no copy), and why. */
-  lost?(path: string, bytes: number, reason: string): void;
+  /** Bytes of `path` that can no longer be read, and why; `bytes` undefined when not known. */
+  lost?(path: string, bytes: number | undefined, reason: string): void;
   openFailed(path: string, code: string): void;
   bytesRead(n: number): void;
   /** Discovery work failed unexpectedly (an I/O error); it is tried again next tick. */
@@ -338,7 +338,7 @@ export class TailManager {
     }
     // Corrupt gzip data does not heal: what it still held is lost.
     t.beginClose();
-    this.#observer.lost?.(t.path, 0, `compressed file unreadable at offset ${t.position} (${code})`);
+    this.#observer.lost?.(t.path, undefined, `compressed file unreadable from offset ${t.position} on (${code})`);
     void this.#enqueue(() => this.#closeTailer(t));
   }
 
