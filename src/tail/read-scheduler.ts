@@ -38,11 +38,28 @@ export class ReadScheduler {
   #closed = false;
   #lastReadMs = 0;
 
-  constructor(readChunkBytes: number, rotateWaitMs: number, budget: MemoryBudget, handlers: ReadHandlers) {
+  /** Resolves when reading may go on (undefined: now); see the constructor. */
+  readonly #gate: () => Promise<void> | undefined;
+
+  /**
+   * `gate` is asked before every read. Discovery work (a rotation noticed, a directory to
+   * look at, a truncation) goes first: each of its steps waits for the event loop, and
+   * with a chunk of lines encoded between two steps it took seconds under a CPU limit —
+   * long enough for a rotator keeping five generations at 200 ms to delete one unseen.
+   * What discovery secures (an open descriptor) keeps the data; reading can wait.
+   */
+  constructor(
+    readChunkBytes: number,
+    rotateWaitMs: number,
+    budget: MemoryBudget,
+    handlers: ReadHandlers,
+    gate: () => Promise<void> | undefined = () => undefined,
+  ) {
     this.#buf = Buffer.allocUnsafe(readChunkBytes);
     this.#rotateWaitMs = rotateWaitMs;
     this.#budget = budget;
     this.#on = handlers;
+    this.#gate = gate;
   }
 
   /** When a read last returned data (ms). */
@@ -93,6 +110,11 @@ export class ReadScheduler {
         if (this.#budget.exhausted) {
           this.#budget.onRoom(() => void this.#pump());
           return;
+        }
+        const wait = this.#gate();
+        if (wait !== undefined) {
+          await wait;
+          continue;
         }
         const t = this.#next();
         if (t === undefined) return;

@@ -109,6 +109,10 @@ export class TailManager {
   /** Directories looked at, with their mtime then, and when. */
   readonly #looks = new Map<string, { mtimeMs: number; atMs: number }>();
   #serial: Promise<unknown> = Promise.resolve();
+  /** Discovery tasks queued or running; the read loop waits while there are any. */
+  #tasks = 0;
+  /** Paths with an event-driven look queued. */
+  readonly #eventPaths = new Set<string>();
   #pollTimer: NodeJS.Timeout | undefined;
   #initialScan = true;
   #closed = false;
@@ -136,9 +140,15 @@ export class TailManager {
       // Unless a check handled it meanwhile (then the tailer is no longer truncating).
       truncated: (t) => void this.#enqueue(async () => (t.truncating ? this.#truncated(t, Date.now()) : undefined)),
       closable: (t) => void this.#enqueue(() => this.#closeTailer(t)),
-    });
+    }, () => (this.#tasks > 0 ? this.#serial.then(() => undefined) : undefined));
     this.#discovery = new FileDiscovery(globs, fs, !opts.pollOnly, (path) => {
-      void this.#enqueue(() => this.#reconcile(path));
+      // A busy file sends an event per write: one look at it queued is enough.
+      if (this.#eventPaths.has(path)) return;
+      this.#eventPaths.add(path);
+      void this.#enqueue(() => {
+        this.#eventPaths.delete(path);
+        return this.#reconcile(path);
+      });
     });
   }
 
@@ -190,7 +200,11 @@ export class TailManager {
    * of an unhandled rejection ending the process.
    */
   #enqueue(task: () => Promise<void>): Promise<void> {
-    const next = this.#serial.then(task).catch((error: unknown) => this.#observer.failed(error));
+    this.#tasks++;
+    const next = this.#serial
+      .then(task)
+      .catch((error: unknown) => this.#observer.failed(error))
+      .finally(() => this.#tasks--);
     this.#serial = next;
     return next;
   }
