@@ -17,7 +17,8 @@ import type { Encoder } from './ship/encoders/encoder.js';
 import { CollectorClient } from './ship/collector-client.js';
 import { initialCollectorState, Shipper, type CollectorState } from './ship/shipper.js';
 import { globSet } from './tail/glob-set.js';
-import { TailManager, type FileStatus } from './tail/tail-manager.js';
+import type { FileStatus } from './tail/tail-interfaces.js';
+import { TailManager } from './tail/tail-manager.js';
 
 const CHECKPOINT_TTL_MS = 24 * 3_600_000;
 /** With data waiting and no retry scheduled, this long without progress means wedged. */

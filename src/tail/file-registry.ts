@@ -1,6 +1,11 @@
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { CheckpointEntry } from '../checkpoint/checkpoint-format.js';
 import type { FileTailer, Generation } from './file-tailer.js';
+import { fingerprintMatches } from './fingerprint.js';
+import type { OpenedFile } from './open-file.js';
+import { rotatedBaseOf } from './rotated-name.js';
+import type { FileStatus } from './tail-interfaces.js';
+import { mayBeCopyOf } from './truncation.js';
 
 /** A truncated generation whose copy was not found yet (a compressor may still be writing it). */
 export interface Orphan {
@@ -91,6 +96,42 @@ export class FileRegistry {
 
   dormantIn(dir: string): CheckpointEntry[] {
     return [...this.dormant.values()].filter((e) => dirname(e.path) === dir);
+  }
+
+  /** Where a file opened at a watched path resumes: its checkpoint, if identity and fingerprint match. */
+  resumePoint(file: OpenedFile): { offset: number; key: string } | undefined {
+    const saved = this.dormant.get(file.identity);
+    if (saved === undefined || !fingerprintMatches(file.head, saved.fpLen, saved.fpHash) || saved.offset > file.st.size) {
+      return undefined;
+    }
+    return { offset: saved.offset, key: saved.key };
+  }
+
+  /**
+   * Is a file the globs match at `path` a copy of a file being read — copytruncate's,
+   * made before it truncates? Its truncation claims it (copy-finder.ts); read now, it
+   * would ship that file's lines again.
+   */
+  copyOfOneBeingRead(path: string, file: OpenedFile): boolean {
+    const dir = dirname(path);
+    const names = this.watchedNamesIn(dir);
+    return (
+      rotatedBaseOf(basename(path), (base) => names.has(base)) !== undefined &&
+      this.tailersIn(dir).some((t) => t.identity !== file.identity && mayBeCopyOf(file.head, t.head))
+    );
+  }
+
+  /** Per-file state for /status and metrics. */
+  statuses(): FileStatus[] {
+    return [...this.tailers.values()].map((t) => ({
+      path: t.path,
+      identity: t.identity,
+      readOffset: t.position,
+      ackedOffset: t.ackQueue.committed,
+      size: t.size,
+      bytesBehind: Math.max(0, t.size - t.ackQueue.committed),
+      state: !t.open ? 'closed' : t.detached ? 'rotated' : 'open',
+    }));
   }
 
   /** A closed file, all acknowledged: keep only its checkpoint (a deleted one, not even that). */

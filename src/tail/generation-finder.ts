@@ -27,6 +27,9 @@ export interface FinderOptions {
   readonly knownSinceMs: number;
 }
 
+/** A directory unchanged for this long is looked at anyway: a late writer to a rotated file. */
+const LOOK_EVERY_MS = 10_000;
+
 interface Candidate {
   readonly path: string;
   readonly name: string;
@@ -59,7 +62,8 @@ export class GenerationFinder {
   readonly #fs: TailFs;
   readonly #registry: FileRegistry;
   readonly #opts: FinderOptions;
-  readonly #looked = new Set<string>();
+  /** Directories looked at: their mtime then, and when. */
+  readonly #looks = new Map<string, { mtimeMs: number; atMs: number }>();
 
   constructor(fs: TailFs, registry: FileRegistry, opts: FinderOptions) {
     this.#fs = fs;
@@ -67,18 +71,47 @@ export class GenerationFinder {
     this.#opts = opts;
   }
 
+  /**
+   * Looks at every directory of watched files whose listing changed since the last look,
+   * that has a truncated generation waiting for its copy, or that was not looked at for
+   * LOOK_EVERY_MS (a late writer to a closed rotated file does not change the directory).
+   * `listings`: directories just listed by discovery.
+   */
+  async lookAround(listings: ReadonlyMap<string, readonly DirEntry[]>, nowMs: number): Promise<Adoption[]> {
+    const out: Adoption[] = [];
+    for (const dir of this.#registry.directories()) {
+      const mtimeMs = await this.#mtime(dir);
+      const last = this.#looks.get(dir);
+      if (mtimeMs === undefined) continue;
+      // A change in the same clock tick as the last look may not move the mtime: look again.
+      const changed = last === undefined || mtimeMs !== last.mtimeMs || mtimeMs >= last.atMs - 1000;
+      const waiting = this.#registry.orphans.some((o) => o.dir === dir);
+      if (changed || waiting || nowMs - last.atMs >= LOOK_EVERY_MS) out.push(...(await this.look(dir, listings.get(dir), nowMs)));
+    }
+    return out;
+  }
+
   /** Looks at `dir` (its entries, when just listed) and returns what is to be read, oldest first. */
   async look(dir: string, entries: readonly DirEntry[] | undefined, nowMs: number): Promise<Adoption[]> {
-    const first = !this.#looked.has(dir);
+    const mtimeMs = await this.#mtime(dir);
+    const first = !this.#looks.has(dir);
     const candidates = await this.#candidates(dir, entries ?? (await this.#list(dir)), first);
-    if (candidates === undefined) return [];
-    this.#looked.add(dir);
+    if (candidates === undefined || mtimeMs === undefined) return [];
+    this.#looks.set(dir, { mtimeMs, atMs: nowMs });
     const out: Adoption[] = [];
     for (const c of candidates) {
       const adoption = await this.#judge(dir, c, first, nowMs).catch(() => undefined);
       if (adoption !== undefined) out.push(adoption);
     }
     return out;
+  }
+
+  async #mtime(dir: string): Promise<number | undefined> {
+    try {
+      return (await this.#fs.stat(dir)).mtimeMs;
+    } catch {
+      return undefined;
+    }
   }
 
   async #list(dir: string): Promise<DirEntry[] | undefined> {

@@ -1,3 +1,4 @@
+import { fileKey } from '../record/record-id.js';
 import { openSource, readHead, type ByteSource } from './byte-source.js';
 import { identityOf, type FileStat, type TailFs } from './file-system.js';
 
@@ -32,4 +33,13 @@ export async function openFile(fs: TailFs, path: string): Promise<OpenedFile> {
 /** Closes a file opened by `openFile` that is not kept; errors are of no interest then. */
 export async function discard(file: OpenedFile): Promise<void> {
   await file.source.close().catch(() => {});
+}
+
+/**
+ * The key of a file first seen now (part of its record ids): its identity, head and birth
+ * time, so a new file on a reused inode gets a new key and new ids.
+ */
+export function freshKey(host: string, file: OpenedFile): string {
+  const { dev, ino, birthtimeMs } = file.st;
+  return fileKey(host, dev, ino, Buffer.concat([file.head, Buffer.from(String(birthtimeMs))]));
 }

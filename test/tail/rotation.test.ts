@@ -8,7 +8,8 @@ import { MemoryBudget } from '../../src/ack/memory-budget.js';
 import type { CheckpointEntry } from '../../src/checkpoint/checkpoint-format.js';
 import type { FileTailer } from '../../src/tail/file-tailer.js';
 import { globSet } from '../../src/tail/glob-set.js';
-import { TailManager, type TailOptions } from '../../src/tail/tail-manager.js';
+import type { TailOptions } from '../../src/tail/tail-interfaces.js';
+import { TailManager } from '../../src/tail/tail-manager.js';
 import { FakeFs } from '../helpers/fake-fs.js';
 import { waitFor } from '../helpers/wait-for.js';
 

@@ -1,0 +1,65 @@
+// What the tail side is given (options) and what it hands on (lines to a LineSink) and
+// reports (a TailObserver, per-file status). The pipeline wires these; nothing else of
+// tail/ is visible outside it.
+import type { FileTailer } from './file-tailer.js';
+
+export interface TailOptions {
+  readonly host: string;
+  readonly startAt: 'beginning' | 'end';
+  /** No checkpoint file existed: the first run. Only then does `startAt: 'end'` apply. */
+  readonly firstRun: boolean;
+  /**
+   * When the last run last recorded what it knew (the checkpoint's time); a rotated file
+   * that appeared after it and is not known was never read. Default: now.
+   */
+  readonly knownSinceMs?: number;
+  readonly maxLineBytes: number;
+  readonly readChunkBytes: number;
+  readonly pollIntervalMs: number;
+  readonly pollOnly: boolean;
+  readonly rotateWaitMs: number;
+  /** Checkpoint entries of files not open for this long are forgotten. */
+  readonly checkpointTtlMs: number;
+  /**
+   * How long a truncated generation whose copy is not there waits for it (a compressor
+   * may still be writing it) before what it had unread is reported lost. Default 10 s.
+   */
+  readonly copyWaitMs?: number;
+}
+
+/** Receives every complete line, in file order per file. */
+export interface LineSink {
+  line(tailer: FileTailer, line: Buffer, start: number, end: number, truncated: boolean, readTimeMs: number): void;
+  /** The file is closing: nothing more will come from it (a held multiline record may go). */
+  end(tailer: FileTailer): void;
+}
+
+/** What the tail side reports; main turns these into logs and metrics. */
+export interface TailObserver {
+  fileOpened(path: string, offset: number, resumed: boolean): void;
+  fileClosed(path: string, deleted: boolean): void;
+  truncated(path: string, previousOffset: number): void;
+  /** A file left every watched path (renamed away, replaced or deleted). */
+  rotated(path: string): void;
+  /** A rotated generation of `path` never seen there, found as `found`: read from 0. */
+  generationFound?(path: string, found: string): void;
+  /** The copy of `path`'s truncated generation, `copy`, is read from `offset`. */
+  copyFound?(path: string, copy: string, offset: number): void;
+  /** Bytes of `path` that can no longer be read, and why; `bytes` undefined when not known. */
+  lost?(path: string, bytes: number | undefined, reason: string): void;
+  openFailed(path: string, code: string): void;
+  bytesRead(n: number): void;
+  /** Discovery work failed unexpectedly (an I/O error); it is tried again next tick. */
+  failed(error: unknown): void;
+}
+
+export interface FileStatus {
+  readonly path: string;
+  readonly identity: string;
+  readonly readOffset: number;
+  readonly ackedOffset: number;
+  readonly size: number;
+  /** File size minus acknowledged offset. */
+  readonly bytesBehind: number;
+  readonly state: 'open' | 'rotated' | 'closed';
+}
