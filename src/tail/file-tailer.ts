@@ -254,7 +254,7 @@ export class FileTailer {
     // A truncation seen while the read was in flight: these bytes may be either
     // generation's. The copy and the restart at 0 read them again, so drop them.
     if (n === 0 || this.#truncating || this.#source !== source) return 0;
-    if (!this.#final && at > 0 && this.#head.length > 0 && (await this.#replacedDuring(source, at + n))) return 0;
+    if (!this.#final && this.#head.length > 0 && (await this.#replacedDuring(source, buf, at, n))) return 0;
     if (at < FINGERPRINT_BYTES && this.#head.length === at) {
       this.#head = Buffer.concat([this.#head, buf.subarray(0, Math.min(n, FINGERPRINT_BYTES - at))]);
     }
@@ -266,20 +266,27 @@ export class FileTailer {
   }
 
   /**
-   * Was the file truncated (and perhaps refilled past `end`) before the bytes up to `end`
-   * were read? Looked at after the read, so bytes read before a truncation count as the
-   * old generation's (its copy holds them too) and bytes read after it never do: a file
+   * Was the file truncated (and perhaps refilled) before the `n` bytes at `at` in `buf`
+   * were read? Checked after the read, so bytes read before a truncation count as the old
+   * generation's (its copy holds them too) and bytes read after it never do: a file
    * refilled faster than the polls look would otherwise have its new lines read at the
-   * old generation's offsets, under its key. One fstat and a pread of the head per read.
-   * When it was, the bytes are dropped and `truncating` is set for the manager.
+   * old generation's offsets, under its key. Bytes read over the known head are compared
+   * with it; beyond it, an fstat and a pread of the head per read. When it was, the bytes
+   * are dropped and `truncating` is set for the manager.
    */
-  async #replacedDuring(source: ByteSource, end: number): Promise<boolean> {
+  async #replacedDuring(source: ByteSource, buf: Buffer, at: number, n: number): Promise<boolean> {
     const head = this.#head;
-    const [st, headNow] = await Promise.all([source.stat(), readHead(source, head.length)]);
-    if (this.#truncating || this.#source !== source) return true;
-    if (st.size >= end && headNow.equals(head)) return false;
-    this.#truncating = true;
-    return true;
+    const overlap = Math.min(n, head.length - at);
+    let same: boolean;
+    if (overlap > 0) {
+      same = buf.subarray(0, overlap).equals(head.subarray(at, at + overlap));
+    } else {
+      const [st, headNow] = await Promise.all([source.stat(), readHead(source, head.length)]);
+      if (this.#truncating || this.#source !== source) return true;
+      same = st.size >= at + n && headNow.equals(head);
+    }
+    if (!same) this.#truncating = true;
+    return !same;
   }
 
   /** Resolves when no read is in flight. */

@@ -259,8 +259,12 @@ export class TailManager {
       let headNow: Buffer | undefined;
       let st: FileStat;
       try {
-        st = pathStat ?? (await t.stat());
+        // After any read in flight (none starts while discovery works): the position is
+        // then what the file is compared with. A path stat taken before that read may
+        // show a size below it only because it is older: then the descriptor's counts.
+        await t.idle();
         const was = { position: t.position, size: t.size, head: t.head };
+        st = pathStat !== undefined && pathStat.size >= Math.max(was.position, was.size) ? pathStat : await t.stat();
         // The head is compared whenever the file changed (a 1 KiB pread): a file truncated
         // and refilled past our offset between two looks would otherwise be read from
         // mid-line. An unchanged size and mtime spare quiet files the read.
