@@ -3,6 +3,7 @@
 // server, and turns signals into a drain. Nothing imports this module.
 import { readFileSync } from 'node:fs';
 import { EXIT_CONFIG, ConfigError, describeConfig, loadConfig } from './config/load-config.js';
+import { EXIT_USAGE, parseCommandLine, USAGE } from './command-line.js';
 import { createMetrics } from './health/metrics.js';
 import { HealthServer } from './health/health-server.js';
 import { createLogger } from './log/logger.js';
@@ -14,14 +15,18 @@ const version = (
 ).version;
 
 async function main(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--version') || argv.includes('-v')) {
+  const commandLine = parseCommandLine(argv);
+  if ('error' in commandLine) {
+    process.stderr.write(`tailship: ${commandLine.error}\n${USAGE}\n`);
+    return EXIT_USAGE;
+  }
+  const { command } = commandLine;
+  if (command === 'version') {
     process.stdout.write(`tailship ${version}\n`);
     return 0;
   }
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(
-      'Usage: tailship [--check-config | --version]\nConfigured by TAILSHIP_* environment variables; see README.md.\n',
-    );
+  if (command === 'help') {
+    process.stdout.write(`${USAGE}\nConfigured by TAILSHIP_* environment variables; see README.md.\n`);
     return 0;
   }
   let loaded;
@@ -35,7 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   const { config, warnings } = loaded;
-  if (argv.includes('--check-config')) {
+  if (command === 'check-config') {
     for (const w of warnings) process.stderr.write(`tailship: warning: ${w}\n`);
     process.stdout.write(`${JSON.stringify(describeConfig(config), null, 2)}\n`);
     return 0;

@@ -189,6 +189,14 @@ t.test('a bad value exits 78; --check-config prints the effective config; --vers
   t.match(version.stdout, /^tailship \d+\.\d+\.\d+\n$/);
 });
 
+t.test('an unknown flag is a usage error (exit 64), not a normal start', async (t) => {
+  const ts = new TailshipProcess({ TAILSHIP_COLLECTOR_URL: 'http://127.0.0.1:9/' }, ['--chek-config']);
+  t.teardown(() => ts.kill());
+  t.equal((await ts.exited).code, 64, 'EX_USAGE');
+  t.equal(ts.stderr, 'tailship: unknown option --chek-config; did you mean --check-config?\nUsage: tailship [--check-config | --version | --help]\n');
+  t.equal(ts.stdout, '', 'nothing started: no log line');
+});
+
 t.test('an unwritable state dir is a clear start-up error', async (t) => {
   // Not even root can create a directory in /proc.
   const ts = new TailshipProcess({ TAILSHIP_COLLECTOR_URL: 'http://127.0.0.1:9/', TAILSHIP_STATE_DIR: '/proc/tailship' });
