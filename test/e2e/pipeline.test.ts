@@ -167,6 +167,16 @@ t.test('a missing collector URL exits 78 with one line naming it', async (t) => 
   t.equal(exit.code, 78);
   t.match(ts.stderr, /TAILSHIP_COLLECTOR_URL is required/);
   t.equal(ts.stderr.trim().split('\n').length, 1, 'one line');
+
+  const misspelt = new TailshipProcess({ TAILSHIP_COLECTOR_URL: 'http://127.0.0.1:9/' });
+  t.equal((await misspelt.exited).code, 78);
+  t.match(misspelt.stderr, /^tailship: configuration error: TAILSHIP_COLLECTOR_URL is required: .*; TAILSHIP_COLECTOR_URL is set: did you mean TAILSHIP_COLLECTOR_URL\?\n$/);
+
+  // What Kubernetes leaves when COLLECTOR_HOST is not defined: no start, no minute of failed sends.
+  const unexpanded = new TailshipProcess({ TAILSHIP_COLLECTOR_URL: 'http://$(COLLECTOR_HOST):9880/' });
+  t.equal((await unexpanded.exited).code, 78);
+  t.match(unexpanded.stderr, /^tailship: configuration error: TAILSHIP_COLLECTOR_URL=.* holds \$\(COLLECTOR_HOST\), a reference that Kubernetes did not expand/);
+  t.equal(unexpanded.stdout, '', 'never started');
 });
 
 t.test('a bad value exits 78; --check-config prints the effective config; --version', async (t) => {
