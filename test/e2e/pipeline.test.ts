@@ -1,6 +1,6 @@
 // The whole pipeline through the built process: real files, a real HTTP collector,
 // real probes.
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -207,11 +207,32 @@ t.test('an unknown flag is a usage error (exit 64), not a normal start', async (
   t.equal(ts.stdout, '', 'nothing started: no log line');
 });
 
-t.test('an unwritable state dir is a clear start-up error', async (t) => {
+t.test('a state dir that cannot be created: one line on stderr, exit 78, and --check-config says the same', async (t) => {
   // Not even root can create a directory in /proc.
-  const ts = new TailshipProcess({ TAILSHIP_COLLECTOR_URL: 'http://127.0.0.1:9/', TAILSHIP_STATE_DIR: '/proc/tailship' });
+  const env = { TAILSHIP_COLLECTOR_URL: 'http://127.0.0.1:9/', TAILSHIP_STATE_DIR: '/proc/tailship' };
+  const want = 'tailship: configuration error: state dir /proc/tailship cannot be created (ENOENT); set TAILSHIP_STATE_DIR to a writable volume\n';
+  const ts = new TailshipProcess(env);
   t.equal((await ts.exited).code, 78);
-  t.match(ts.stdout, /state dir \/proc\/tailship is not writable/);
+  t.equal(ts.stderr, want);
+  t.equal(ts.stdout, '', 'no JSON log: the error is the one line');
+  const check = new TailshipProcess(env, ['--check-config']);
+  t.equal((await check.exited).code, 78, '--check-config runs the same check');
+  t.equal(check.stderr, want, 'with the same message');
+  t.equal(check.stdout, '', 'and prints no configuration');
+
+  // A misspelling of the variable is named with the error (most often the failing value
+  // is the default, used because the name was misspelt).
+  const misspelt = new TailshipProcess({ ...env, TAILSHIP_STATE_DIRR: '/tmp/x' });
+  t.equal((await misspelt.exited).code, 78);
+  t.equal(misspelt.stderr, `${want.trimEnd()}; TAILSHIP_STATE_DIRR is set: did you mean TAILSHIP_STATE_DIR?\n`);
+});
+
+t.test('--check-config passes what start-up accepts, and leaves the state dir as it found it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tailship-e2e-'));
+  const check = new TailshipProcess({ TAILSHIP_COLLECTOR_URL: 'http://127.0.0.1:9/', TAILSHIP_STATE_DIR: join(dir, 'a', 'state') }, ['--check-config']);
+  t.equal((await check.exited).code, 0, check.stderr);
+  t.equal(JSON.parse(check.stdout).state.dir, join(dir, 'a', 'state'));
+  t.same(readdirSync(dir), [], 'the folders it made to check them are gone');
 });
 
 t.test('a health port in use is a clear start-up error', async (t) => {
