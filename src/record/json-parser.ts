@@ -45,7 +45,7 @@ export class JsonParser implements LineParser {
       const v = fields[key];
       if (typeof v === 'string') timeMs = parseIso8601(v);
       else if (typeof v === 'number' && key !== '@timestamp') timeMs = parseEpoch(v);
-      // Python's time.time() has 17 significant digits: kept exact, still a time.
+      // An epoch with more digits than a double holds (to the nanosecond) is still a time.
       else if (v instanceof ExactNumber && key !== '@timestamp') timeMs = parseEpoch(Number(v.text));
       if (timeMs !== undefined) {
         if (key === this.#timestampField) delete fields[key];
