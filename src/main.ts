@@ -2,11 +2,13 @@
 // Entry point: parses flags and the environment, wires the pipeline and the health
 // server, and turns signals into a drain. Nothing imports this module.
 import { readFileSync } from 'node:fs';
-import { EXIT_CONFIG, ConfigError, describeConfig, loadConfig } from './config/load-config.js';
+import { EXIT_CONFIG, ConfigError, describeConfig, loadConfig, misspellingHint } from './config/load-config.js';
+import { EXIT_USAGE, parseCommandLine, USAGE } from './command-line.js';
 import { createMetrics } from './health/metrics.js';
 import { HealthServer } from './health/health-server.js';
 import { createLogger } from './log/logger.js';
 import { Pipeline } from './pipeline.js';
+import { preflight } from './preflight.js';
 import { TailshipError } from './errors.js';
 
 const version = (
@@ -14,28 +16,35 @@ const version = (
 ).version;
 
 async function main(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--version') || argv.includes('-v')) {
+  const commandLine = parseCommandLine(argv);
+  if ('error' in commandLine) {
+    process.stderr.write(`tailship: ${commandLine.error}\n${USAGE}\n`);
+    return EXIT_USAGE;
+  }
+  const { command } = commandLine;
+  if (command === 'version') {
     process.stdout.write(`tailship ${version}\n`);
     return 0;
   }
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(
-      'Usage: tailship [--check-config | --version]\nConfigured by TAILSHIP_* environment variables; see README.md.\n',
-    );
+  if (command === 'help') {
+    process.stdout.write(`${USAGE}\nConfigured by TAILSHIP_* environment variables; see README.md.\n`);
     return 0;
   }
   let loaded;
   try {
     loaded = loadConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`tailship: configuration error: ${error.message}\n`);
-      return EXIT_CONFIG;
-    }
+    if (error instanceof ConfigError) return configurationError(error.message);
     throw error;
   }
   const { config, warnings } = loaded;
-  if (argv.includes('--check-config')) {
+  try {
+    await preflight(config, { check: command === 'check-config' });
+  } catch (error) {
+    if (error instanceof TailshipError) return configurationError(error.message, VARIABLE_OF[error.code]);
+    throw error;
+  }
+  if (command === 'check-config') {
     for (const w of warnings) process.stderr.write(`tailship: warning: ${w}\n`);
     process.stdout.write(`${JSON.stringify(describeConfig(config), null, 2)}\n`);
     return 0;
@@ -51,10 +60,10 @@ async function main(argv: readonly string[]): Promise<number> {
     address = await health.listen(config.health.port, config.health.host);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
-    process.stderr.write(
-      `tailship: cannot listen on ${config.health.host}:${config.health.port} (${code}); set TAILSHIP_HEALTH_PORT to a free port\n`,
+    return configurationError(
+      `cannot listen on ${config.health.host}:${config.health.port} (${code}); set TAILSHIP_HEALTH_PORT to a free port`,
+      'TAILSHIP_HEALTH_PORT',
     );
-    return EXIT_CONFIG;
   }
   log.info({ port: address.port, version }, 'health server listening');
 
@@ -62,10 +71,8 @@ async function main(argv: readonly string[]): Promise<number> {
     await pipeline.start();
   } catch (error) {
     await health.close();
-    if (error instanceof TailshipError) {
-      log.fatal({ code: error.code }, error.message);
-      return EXIT_CONFIG;
-    }
+    // The preflight passed a moment ago; a file changed or vanished since.
+    if (error instanceof TailshipError) return configurationError(error.message, VARIABLE_OF[error.code]);
     throw error;
   }
 
@@ -94,6 +101,19 @@ async function main(argv: readonly string[]): Promise<number> {
   await health.close();
   log.info({ drained: unacked === 0 }, 'stopped');
   return 0;
+}
+
+/** The variable whose value (perhaps its default) a start-up error is about, by error code. */
+const VARIABLE_OF: Readonly<Record<string, string>> = { ERR_STATE_DIR: 'TAILSHIP_STATE_DIR' };
+
+/**
+ * Every start-up failure the user can fix ends here: one line on stderr, exit 78. When
+ * the failing value is a default because its `variable` was misspelt, the line says so.
+ */
+function configurationError(message: string, variable?: string): number {
+  const hint = variable === undefined ? '' : misspellingHint(variable, process.env);
+  process.stderr.write(`tailship: configuration error: ${message}${hint}\n`);
+  return EXIT_CONFIG;
 }
 
 main(process.argv.slice(2)).then(

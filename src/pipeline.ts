@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MemoryBudget, readAheadLimit } from './ack/memory-budget.js';
+import { unacknowledgedBytes } from './ack/unacknowledged-bytes.js';
 import { BatchBuilder, type Batch } from './batch/batch.js';
 import { CheckpointStore } from './checkpoint/checkpoint-store.js';
 import type { Config } from './config/config.js';
@@ -30,6 +31,9 @@ export interface PipelineStatus {
   readonly files: readonly FileStatus[];
   readonly fileErrors: ReadonlyArray<{ path: string; code: string }>;
   readonly collector: CollectorState & { readonly url: string };
+  /** Bytes of the files read and not yet acknowledged (unacknowledged-bytes.ts). */
+  readonly unacknowledgedBytes: number;
+  /** The memory budget: bytes of encoded records held until acknowledged, and its limit. */
   readonly memory: { readonly usedBytes: number; readonly limitBytes: number; readonly process: NodeJS.MemoryUsage };
   readonly batches: { readonly open: number; readonly pending: number; readonly inFlight: number };
   /** Records refused for good since start, and how many of those fell off the capped file. */
@@ -351,6 +355,8 @@ export class Pipeline {
     const files = this.#tail?.files() ?? [];
     this.#metrics.filesWatched.set(this.#tail?.openFiles ?? 0);
     this.#metrics.memoryUsed.set(this.#budget.usedBytes);
+    const unacknowledged = unacknowledgedBytes(files);
+    this.#metrics.unacknowledged.set(unacknowledged);
     this.#metrics.inFlight.set(s?.pending ?? 0);
     this.#metrics.bytesBehind.reset();
     for (const f of files) this.#metrics.bytesBehind.set({ file: f.path }, f.bytesBehind);
@@ -363,6 +369,7 @@ export class Pipeline {
         url: redactUrl(this.#config.delivery.url),
         ...(s?.state ?? initialCollectorState()),
       },
+      unacknowledgedBytes: unacknowledged,
       memory: { usedBytes: this.#budget.usedBytes, limitBytes: this.#budget.limitBytes, process: process.memoryUsage() },
       batches: { open: this.#builder.count, pending: s?.pending ?? 0, inFlight: s?.inFlight ?? 0 },
       deadLetter: { records: this.#deadLettered, dropped: this.#deadLetterDropped, file: join(this.#config.state.dir, DEAD_LETTER_FILE) },

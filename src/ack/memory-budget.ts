@@ -1,6 +1,10 @@
 /**
- * Counts bytes read but not yet acknowledged. Tailers ask before reading; at the limit
- * they stop, and the files on disk are the buffer. Acks release room and wake them.
+ * Counts the bytes of encoded records held until the collector acknowledges them: in the
+ * batch being filled, sealed and waiting, in flight or waiting to retry. That is the data
+ * in memory — a record's encoded form, with its metadata and parsed fields, is several
+ * times its line — so it is what TAILSHIP_MEMORY_LIMIT bounds. Tailers ask before
+ * reading; at the limit they stop, and the files on disk are the buffer. Acks release
+ * room and wake them. (The file bytes behind those records: unacknowledged-bytes.ts.)
  */
 export class MemoryBudget {
   readonly limitBytes: number;

@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { TailshipError } from '../errors.js';
@@ -29,21 +28,8 @@ export class CheckpointStore {
   }
 
   /** Creates the state dir if needed and proves it writable; a clear start-up error if not. */
-  async prepare(): Promise<void> {
-    try {
-      await ensureDir(this.dir);
-      await access(this.dir, constants.W_OK);
-      const probe = join(this.dir, `.write-probe-${process.pid}`);
-      const fh = await open(probe, 'w');
-      await fh.close();
-      await rm(probe, { force: true });
-    } catch (error) {
-      throw new TailshipError(
-        'ERR_STATE_DIR',
-        `state dir ${this.dir} is not writable (${(error as NodeJS.ErrnoException).code ?? String(error)}); set TAILSHIP_STATE_DIR to a writable volume`,
-        { cause: error },
-      );
-    }
+  prepare(): Promise<void> {
+    return prepareStateDir(this.dir);
   }
 
   /** Whether a checkpoint file was there at load (readable or not): not a first run. */
@@ -110,23 +96,60 @@ export class CheckpointStore {
 }
 
 /**
- * mkdir -p without `{ recursive: true }`, which loops forever where mkdir answers ENOENT
- * although the parent exists (as in /proc): each level is tried once.
+ * Creates the state dir `dir` if needed and proves it writable by creating and removing a
+ * file in it. Throws ERR_STATE_DIR saying which failed: the folder cannot be created, is
+ * not a directory, or is not writable (with the system's code). `keepCreated: false`
+ * (`--check-config`) removes the folders it had to create, so a check leaves no trace.
  */
-async function ensureDir(dir: string): Promise<void> {
+export async function prepareStateDir(dir: string, keepCreated = true): Promise<void> {
+  let created: string[];
   try {
-    await mkdir(dir);
+    created = await ensureDir(dir);
+  } catch (error) {
+    throw stateDirError(dir, 'cannot be created', error);
+  }
+  try {
+    const probe = join(dir, `.write-probe-${process.pid}`);
+    const fh = await open(probe, 'w');
+    await fh.close();
+    await rm(probe, { force: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return;
+    throw stateDirError(dir, code === 'ENOTDIR' ? 'is not a directory' : 'is not writable', error);
+  } finally {
+    if (!keepCreated) for (const d of created.reverse()) await rmdir(d).catch(() => undefined);
+  }
+}
+
+function stateDirError(dir: string, what: string, error: unknown): TailshipError {
+  const code = (error as NodeJS.ErrnoException).code ?? String(error);
+  return new TailshipError('ERR_STATE_DIR', `state dir ${dir} ${what} (${code}); set TAILSHIP_STATE_DIR to a writable volume`, {
+    cause: error,
+  });
+}
+
+/**
+ * mkdir -p without `{ recursive: true }`, which loops forever where mkdir answers ENOENT
+ * although the parent exists (as in /proc): each level is tried once. Returns the
+ * folders it created, outermost first.
+ */
+async function ensureDir(dir: string): Promise<string[]> {
+  try {
+    await mkdir(dir);
+    return [dir];
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return [];
     const parent = dirname(dir);
     if (code !== 'ENOENT' || parent === dir) throw error;
-    await ensureDir(parent);
+    const created = await ensureDir(parent);
     try {
       await mkdir(dir);
+      created.push(dir);
     } catch (again) {
       if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again;
     }
+    return created;
   }
 }
 

@@ -7,6 +7,7 @@
 // of resident memory for the life of the process, about a tenth of what the memory bound
 // leaves the process beyond its budget.
 import { PARSER_NAMES } from '../record/parser.js';
+import { isHostName } from './host-name.js';
 import { parseParserRules } from './record-config.js';
 import { parseDuration, parseList, parsePairs, parseSize } from './units.js';
 
@@ -92,14 +93,19 @@ const URL_EXPECTED = 'an http:// or https:// URL, like http://collector:8080/';
 /** What a required variable with no default should be, when it is missing. */
 const REQUIRED: Readonly<Record<string, string>> = { TAILSHIP_COLLECTOR_URL: URL_EXPECTED };
 
-const httpUrl = parsed((t) => {
+const httpUrl = field((t) => {
+  let u: URL;
   try {
-    const u = new URL(t.trim());
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u : undefined;
+    u = new URL(t.trim());
   } catch {
-    return undefined;
+    return { expected: URL_EXPECTED };
   }
-}, URL_EXPECTED);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return { expected: URL_EXPECTED };
+  if (!isHostName(u.hostname)) {
+    return { expected: `a URL whose host is a DNS name or an IP address (${JSON.stringify(u.hostname)} is neither)` };
+  }
+  return { value: u };
+}) as Field<URL, true>;
 
 const text = field((t) => ({ value: t.trim() })) as Field<string, true>;
 

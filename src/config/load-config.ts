@@ -34,16 +34,56 @@ function pickEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
-function unknownNameWarnings(env: NodeJS.ProcessEnv): string[] {
-  const warnings: string[] = [];
+/** Each `TAILSHIP_*` name tailship does not read, with the known name it is nearest to. */
+function unknownNames(env: NodeJS.ProcessEnv): Array<{ name: string; near: string | undefined }> {
+  const out: Array<{ name: string; near: string | undefined }> = [];
   for (const name of Object.keys(env)) {
     if (!name.startsWith('TAILSHIP_') || KNOWN_ENV_NAMES.has(name)) continue;
-    const near = nearestName(name, KNOWN_ENV_NAMES);
-    warnings.push(
-      near ? `unknown variable ${name} is ignored; did you mean ${near}?` : `unknown variable ${name} is ignored`,
+    out.push({ name, near: nearestName(name, KNOWN_ENV_NAMES) });
+  }
+  return out;
+}
+
+function unknownNameWarnings(env: NodeJS.ProcessEnv): string[] {
+  return unknownNames(env).map(({ name, near }) =>
+    near ? `unknown variable ${name} is ignored; did you mean ${near}?` : `unknown variable ${name} is ignored`,
+  );
+}
+
+/**
+ * The end of an error about `variable` when a misspelling of it is set, e.g.
+ * `; TAILSHIP_COLECTOR_URL is set: did you mean TAILSHIP_COLLECTOR_URL?`, else ''. A
+ * missing or default value is most often one given under a wrong name, and the
+ * warning that says so is not printed when start-up fails.
+ */
+export function misspellingHint(variable: string, env: NodeJS.ProcessEnv): string {
+  const names = unknownNames(env)
+    .filter((u) => u.near === variable)
+    .map((u) => u.name);
+  return names.length === 0 ? '' : `; ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} set: did you mean ${variable}?`;
+}
+
+/**
+ * `$(NAME)` as Kubernetes writes a reference to another variable. The kubelet replaces
+ * it only in a container's own `env` values, and only with a variable defined before it
+ * there; in a ConfigMap read with `envFrom`, or when NAME is not defined, it is left as
+ * it is, and a URL like `http://$(COLLECTOR_HOST):9880/` would reach no collector.
+ */
+const UNEXPANDED_REF = /\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)/;
+
+function unexpandedReference(picked: Readonly<Record<string, string>>): ConfigError | undefined {
+  for (const [name, value] of Object.entries(picked)) {
+    const ref = UNEXPANDED_REF.exec(value);
+    if (!ref) continue;
+    const what = SECRET_ENV_NAMES.has(name)
+      ? `${name} (secret, not shown) holds a $(NAME) reference`
+      : `${name}=${shown(name, value)} holds ${ref[0]}, a reference`;
+    return new ConfigError(
+      `${what} that Kubernetes did not expand: it expands $(NAME) only in a container's env values, and only when NAME is defined before it in that list`,
+      name,
     );
   }
-  return warnings;
+  return undefined;
 }
 
 /** A value as shown in an error: secrets never, long values cut. */
@@ -55,10 +95,23 @@ function shown(name: string, value: string): string {
 
 /**
  * Parses and validates the environment. Throws a ConfigError whose message is one line
- * naming the variable, the value given and the form expected.
+ * naming the variable, the value given and the form expected, and a misspelling of the
+ * variable when one is set.
  */
 export function loadConfig(env: NodeJS.ProcessEnv): LoadedConfig {
+  try {
+    return loadConfigOrThrow(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const hint = misspellingHint(error.variable, env);
+    throw hint ? new ConfigError(`${error.message}${hint}`, error.variable) : error;
+  }
+}
+
+function loadConfigOrThrow(env: NodeJS.ProcessEnv): LoadedConfig {
   const picked = pickEnv(env);
+  const unexpanded = unexpandedReference(picked);
+  if (unexpanded) throw unexpanded;
   const result = parseEnv(picked);
   if ('problem' in result) {
     const { name, value, expected } = result.problem;

@@ -1,7 +1,7 @@
 // `npm run demo`: tailship on a demo log folder fed by a generator of realistic nginx
 // access lines, shipping to a small collector that prints what it receives.
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -53,7 +53,11 @@ const child = spawn(process.execPath, [main], {
   // Its own process group: Ctrl-C reaches only the demo, which asks tailship to drain.
   detached: true,
 });
-process.on('exit', () => child.kill('SIGKILL'));
+// However the demo ends, tailship goes with it and so does the demo folder.
+process.on('exit', () => {
+  child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 
 process.stdout.write(
   `tailship demo\n  logs:      ${access} (nginx access lines, ${LINES_PER_SECOND}/s)\n` +
@@ -84,9 +88,18 @@ const stop = () => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
-child.on('exit', (code) => {
+// tailship exiting ends the demo, asked to or not (a busy health port exits 78 at once):
+// with its exit code, the writer stopped, the folder removed (on 'exit' above).
+child.on('exit', (code, signal) => {
+  clearInterval(writer);
   clearInterval(report);
-  process.stdout.write(`tailship exited with code ${code}; the collector received ${received} records\n`);
+  const how = signal === null ? `with code ${code}` : `on ${signal}`;
+  process.stdout.write(
+    stopping
+      ? `tailship exited ${how}; the collector received ${received} records\n`
+      : `tailship stopped by itself ${how} (its message is above); the demo stops too\n`,
+  );
+  collector.closeAllConnections();
   collector.close();
   process.exitCode = code ?? 1;
 });

@@ -1,3 +1,4 @@
+import { ExactNumber, parseJsonExact } from './exact-number.js';
 import type { LineParser, ParsedLine } from './parser.js';
 import { parseEpoch, parseIso8601 } from './timestamps.js';
 
@@ -6,8 +7,8 @@ export const JSON_NOT_OBJECT = 'json: not a JSON object';
 
 /**
  * A JSON object per line, merged into the record: its top-level keys become fields,
- * nested values stay nested. Anything else (invalid JSON, an array, a string, a
- * number) is not parsed.
+ * nested values stay nested, numbers keep their exact value (exact-number.ts). Anything
+ * else (invalid JSON, an array, a string, a number) is not parsed.
  *
  * Time: the first of `timeKeys` that holds an ISO-8601 string (or, under `time`, `ts`
  * and `timestamp`, an epoch number in s or ms) becomes the record's time. When that key
@@ -33,7 +34,7 @@ export class JsonParser implements LineParser {
     }
     let value: unknown;
     try {
-      value = JSON.parse(message);
+      value = parseJsonExact(message);
     } catch {
       return JSON_INVALID;
     }
@@ -44,6 +45,8 @@ export class JsonParser implements LineParser {
       const v = fields[key];
       if (typeof v === 'string') timeMs = parseIso8601(v);
       else if (typeof v === 'number' && key !== '@timestamp') timeMs = parseEpoch(v);
+      // An epoch with more digits than a double holds (to the nanosecond) is still a time.
+      else if (v instanceof ExactNumber && key !== '@timestamp') timeMs = parseEpoch(Number(v.text));
       if (timeMs !== undefined) {
         if (key === this.#timestampField) delete fields[key];
         break;

@@ -149,7 +149,8 @@ export class Credentials {
   }
 }
 
-function readSecretFileSync(path: string, variable: string): string {
+/** A secret file's content, as start-up reads it. Throws ERR_AUTH_FILE (missing, unreadable or empty) naming `variable`. */
+export function readSecretFileSync(path: string, variable: string): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { ConfigError, describeConfig, loadConfig } from '../../src/config/load-config.js';
 import { parseDuration, parseSize } from '../../src/config/units.js';
 
@@ -117,4 +117,66 @@ t.test('the path of a token file is shown, not masked', async (t) => {
     describeConfig(loadConfig({ ...base, TAILSHIP_AUTH_BEARER_TOKEN_FILE: '/var/run/secrets/tailship/token' }).config),
   );
   t.match(shown, /"\/var\/run\/secrets\/tailship\/token"/);
+});
+
+/** The message of the ConfigError `loadConfig(env)` throws (fails the test if it accepts). */
+function refusal(t: Test, env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    t.type(error, ConfigError);
+    const message = (error as Error).message;
+    t.notMatch(message, /\n/, 'one line');
+    return message;
+  }
+  t.fail(`accepted ${JSON.stringify(env)}`);
+  return '';
+}
+
+t.test('a $(NAME) reference Kubernetes left unexpanded is an error naming the variable', async (t) => {
+  t.equal(
+    refusal(t, { TAILSHIP_COLLECTOR_URL: 'http://$(COLLECTOR_HOST):9880/' }),
+    'TAILSHIP_COLLECTOR_URL="http://$(COLLECTOR_HOST):9880/" holds $(COLLECTOR_HOST), a reference that Kubernetes did not expand: ' +
+      "it expands $(NAME) only in a container's env values, and only when NAME is defined before it in that list",
+  );
+  // Any variable tailship reads, not only the URL.
+  t.match(refusal(t, { ...base, TAILSHIP_TENANT_ID: 'team-$(TEAM)' }), /^TAILSHIP_TENANT_ID="team-\$\(TEAM\)" holds \$\(TEAM\)/);
+  t.match(refusal(t, { ...base, K8S_NAMESPACE: '$(POD_NAMESPACE)' }), /^K8S_NAMESPACE="\$\(POD_NAMESPACE\)" holds/);
+  // A secret's value is never shown, not even the part that looks like a reference.
+  const secret = refusal(t, { ...base, TAILSHIP_AUTH_BASIC_USER: 'u', TAILSHIP_AUTH_BASIC_PASSWORD: 'pw-$(SECRET_PART)' });
+  t.match(secret, /^TAILSHIP_AUTH_BASIC_PASSWORD \(secret, not shown\) holds a \$\(NAME\) reference/);
+  t.notMatch(secret, /SECRET_PART|pw-/);
+  // What is not a Kubernetes reference stays accepted: `$field` templates, a `$` in a regex.
+  t.doesNotThrow(() => loadConfig({ ...base, TAILSHIP_LOKI_LABELS: 'ns=$kubernetes.namespace', TAILSHIP_MULTILINE_START: '^\\S.*$' }));
+  t.doesNotThrow(() => loadConfig({ ...base, TAILSHIP_FIELDS: 'price=$(5)' }), '$(5) is not a variable name');
+});
+
+t.test('a collector URL whose host is neither a DNS name nor an IP address is refused', async (t) => {
+  for (const url of ['http://a*b:9880/', 'http://collector!/', "http://it's/", 'http://a..b/', `http://${'x'.repeat(64)}.example/`]) {
+    t.match(refusal(t, { TAILSHIP_COLLECTOR_URL: url }), /^TAILSHIP_COLLECTOR_URL=".*" is invalid: expected a URL whose host is a DNS name or an IP address \(".*" is neither\)$/, url);
+  }
+  const accepted = [
+    'http://collector:9880/',
+    'http://log-collector.logging.svc.cluster.local:9880/ingest',
+    'http://my_service:8080/',
+    'http://10.0.0.7:3100',
+    'http://[fd00::7]:3100/',
+    'https://bücher.example/',
+    'http://collector.example./',
+  ];
+  for (const url of accepted) t.doesNotThrow(() => loadConfig({ TAILSHIP_COLLECTOR_URL: url }), url);
+});
+
+t.test('a fatal error names a misspelling of its variable', async (t) => {
+  t.equal(
+    refusal(t, { TAILSHIP_COLECTOR_URL: 'http://collector:9880/' }),
+    'TAILSHIP_COLLECTOR_URL is required: expected an http:// or https:// URL, like http://collector:8080/; ' +
+      'TAILSHIP_COLECTOR_URL is set: did you mean TAILSHIP_COLLECTOR_URL?',
+  );
+  t.match(
+    refusal(t, { ...base, TAILSHIP_BATCH_MAX_BYTES: '4MiB', TAILSHIP_MEMORY_LIMT: '64MiB', TAILSHIP_MEMORY_LIMITS: '1GiB', TAILSHIP_MEMORY_LIMIT: '2MiB' }),
+    /^TAILSHIP_MEMORY_LIMIT=.* is invalid: expected at least twice .*; TAILSHIP_MEMORY_LIMT, TAILSHIP_MEMORY_LIMITS are set: did you mean TAILSHIP_MEMORY_LIMIT\?$/,
+  );
+  // A misspelling of another variable is only a warning, never part of this error.
+  t.notMatch(refusal(t, { TAILSHIP_BATCH_MAX_BYTE: '1MiB' }), /BATCH/);
 });

@@ -1,6 +1,6 @@
 // The whole pipeline through the built process: real files, a real HTTP collector,
 // real probes.
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -167,6 +167,16 @@ t.test('a missing collector URL exits 78 with one line naming it', async (t) => 
   t.equal(exit.code, 78);
   t.match(ts.stderr, /TAILSHIP_COLLECTOR_URL is required/);
   t.equal(ts.stderr.trim().split('\n').length, 1, 'one line');
+
+  const misspelt = new TailshipProcess({ TAILSHIP_COLECTOR_URL: 'http://127.0.0.1:9/' });
+  t.equal((await misspelt.exited).code, 78);
+  t.match(misspelt.stderr, /^tailship: configuration error: TAILSHIP_COLLECTOR_URL is required: .*; TAILSHIP_COLECTOR_URL is set: did you mean TAILSHIP_COLLECTOR_URL\?\n$/);
+
+  // What Kubernetes leaves when COLLECTOR_HOST is not defined: no start, no minute of failed sends.
+  const unexpanded = new TailshipProcess({ TAILSHIP_COLLECTOR_URL: 'http://$(COLLECTOR_HOST):9880/' });
+  t.equal((await unexpanded.exited).code, 78);
+  t.match(unexpanded.stderr, /^tailship: configuration error: TAILSHIP_COLLECTOR_URL=.* holds \$\(COLLECTOR_HOST\), a reference that Kubernetes did not expand/);
+  t.equal(unexpanded.stdout, '', 'never started');
 });
 
 t.test('a bad value exits 78; --check-config prints the effective config; --version', async (t) => {
@@ -189,11 +199,40 @@ t.test('a bad value exits 78; --check-config prints the effective config; --vers
   t.match(version.stdout, /^tailship \d+\.\d+\.\d+\n$/);
 });
 
-t.test('an unwritable state dir is a clear start-up error', async (t) => {
+t.test('an unknown flag is a usage error (exit 64), not a normal start', async (t) => {
+  const ts = new TailshipProcess({ TAILSHIP_COLLECTOR_URL: 'http://127.0.0.1:9/' }, ['--chek-config']);
+  t.teardown(() => ts.kill());
+  t.equal((await ts.exited).code, 64, 'EX_USAGE');
+  t.equal(ts.stderr, 'tailship: unknown option --chek-config; did you mean --check-config?\nUsage: tailship [--check-config | --version | --help]\n');
+  t.equal(ts.stdout, '', 'nothing started: no log line');
+});
+
+t.test('a state dir that cannot be created: one line on stderr, exit 78, and --check-config says the same', async (t) => {
   // Not even root can create a directory in /proc.
-  const ts = new TailshipProcess({ TAILSHIP_COLLECTOR_URL: 'http://127.0.0.1:9/', TAILSHIP_STATE_DIR: '/proc/tailship' });
+  const env = { TAILSHIP_COLLECTOR_URL: 'http://127.0.0.1:9/', TAILSHIP_STATE_DIR: '/proc/tailship' };
+  const want = 'tailship: configuration error: state dir /proc/tailship cannot be created (ENOENT); set TAILSHIP_STATE_DIR to a writable volume\n';
+  const ts = new TailshipProcess(env);
   t.equal((await ts.exited).code, 78);
-  t.match(ts.stdout, /state dir \/proc\/tailship is not writable/);
+  t.equal(ts.stderr, want);
+  t.equal(ts.stdout, '', 'no JSON log: the error is the one line');
+  const check = new TailshipProcess(env, ['--check-config']);
+  t.equal((await check.exited).code, 78, '--check-config runs the same check');
+  t.equal(check.stderr, want, 'with the same message');
+  t.equal(check.stdout, '', 'and prints no configuration');
+
+  // A misspelling of the variable is named with the error (most often the failing value
+  // is the default, used because the name was misspelt).
+  const misspelt = new TailshipProcess({ ...env, TAILSHIP_STATE_DIRR: '/tmp/x' });
+  t.equal((await misspelt.exited).code, 78);
+  t.equal(misspelt.stderr, `${want.trimEnd()}; TAILSHIP_STATE_DIRR is set: did you mean TAILSHIP_STATE_DIR?\n`);
+});
+
+t.test('--check-config passes what start-up accepts, and leaves the state dir as it found it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tailship-e2e-'));
+  const check = new TailshipProcess({ TAILSHIP_COLLECTOR_URL: 'http://127.0.0.1:9/', TAILSHIP_STATE_DIR: join(dir, 'a', 'state') }, ['--check-config']);
+  t.equal((await check.exited).code, 0, check.stderr);
+  t.equal(JSON.parse(check.stdout).state.dir, join(dir, 'a', 'state'));
+  t.same(readdirSync(dir), [], 'the folders it made to check them are gone');
 });
 
 t.test('a health port in use is a clear start-up error', async (t) => {

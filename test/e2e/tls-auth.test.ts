@@ -142,17 +142,29 @@ t.test('a bearer token file rotated while running: the new token is used, the ol
   }
 });
 
-t.test('a missing TLS or credentials file stops start-up with the configuration exit code', async (t) => {
+t.test('a missing, empty or non-PEM TLS or credentials file: one line, exit 78, the same from --check-config', async (t) => {
   const { dir, env } = workspace();
+  const notPem = join(dir, 'not.pem');
+  writeFileSync(notPem, 'hello\n');
+  const empty = join(dir, 'empty-token');
+  writeFileSync(empty, '\n');
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ TAILSHIP_TLS_CA_FILE: join(dir, 'no-ca.pem') }, /TAILSHIP_TLS_CA_FILE: cannot read .*no-ca\.pem \(ENOENT\)/],
+    [{ TAILSHIP_TLS_CA_FILE: notPem }, /TAILSHIP_TLS_CA_FILE: .*not\.pem is not a PEM file/],
+    [{ TAILSHIP_TLS_CERT_FILE: pki.clientCertFile, TAILSHIP_TLS_KEY_FILE: notPem }, /TAILSHIP_TLS_KEY_FILE: .*not\.pem is not a PEM file/],
+    [{ TAILSHIP_TLS_CERT_FILE: pki.clientCertFile, TAILSHIP_TLS_KEY_FILE: pki.serverKeyFile }, /TLS files cannot be used: .*key values mismatch/i],
     [{ TAILSHIP_AUTH_BEARER_TOKEN_FILE: join(dir, 'no-token') }, /TAILSHIP_AUTH_BEARER_TOKEN_FILE: cannot read .*no-token \(ENOENT\)/],
+    [{ TAILSHIP_AUTH_BASIC_USER: 'shipper', TAILSHIP_AUTH_BASIC_PASSWORD_FILE: empty }, /TAILSHIP_AUTH_BASIC_PASSWORD_FILE: .*empty-token is empty/],
   ];
   for (const [extra, want] of cases) {
     const ts = new TailshipProcess(env('https://127.0.0.1:9/', extra));
+    const check = new TailshipProcess(env('https://127.0.0.1:9/', extra), ['--check-config']);
     t.teardown(() => ts.kill());
-    const exit = await ts.exited;
-    t.equal(exit.code, 78);
-    t.match(ts.logs.find((l) => l['level'] === 'fatal')?.['msg'], want);
+    t.equal((await ts.exited).code, 78);
+    t.match(ts.stderr, /^tailship: configuration error: [^\n]+\n$/, 'one line on stderr');
+    t.match(ts.stderr, want);
+    t.equal(ts.stdout, '', 'no JSON log instead');
+    t.equal((await check.exited).code, 78, '--check-config exits 78 too');
+    t.equal(check.stderr, ts.stderr, 'with the same message');
   }
 });

@@ -6,11 +6,13 @@ import t from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { ConfigMap, Pod, Secret } from 'kubernetes-models/v1';
+import { ConfigMap, Pod } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { KNOWN_ENV_NAMES } from '../../src/config/env-spec.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { readAheadLimit } from '../../src/ack/memory-budget.js';
+import { withoutAuth } from '../helpers/k8s-variants.js';
 import { unknownKeys } from './unknown-keys.js';
 
 // Parsed YAML: its shape is what the schema checks below establish, so `any` here.
@@ -42,11 +44,13 @@ interface ModelClass {
 const MODELS: Record<string, ModelClass> = {
   'v1/Pod': Pod,
   'v1/ConfigMap': ConfigMap,
-  'v1/Secret': Secret,
   'apps/v1/Deployment': Deployment,
+  // The Prometheus Operator's CRD schema (@kubernetes-models/prometheus-operator).
+  'monitoring.coreos.com/v1/PodMonitor': PodMonitor as unknown as ModelClass,
 };
 
 const docs = loadManifests();
+const kustomizationText = readFileSync(K8S_DIR + 'kustomization.yaml', 'utf8');
 const kubeObjects = docs.filter((d) => d.object['kind'] !== 'Kustomization');
 const only = (kind: string, file: string): Obj => {
   const found = docs.filter((d) => d.object['kind'] === kind && d.file === file);
@@ -56,8 +60,12 @@ const only = (kind: string, file: string): Obj => {
 const pod = only('Pod', 'pod.yaml');
 const deployment = only('Deployment', 'deployment.yaml');
 const configMap = only('ConfigMap', 'configmap.yaml');
-const secret = only('Secret', 'secret.yaml');
+const podMonitor = only('PodMonitor', 'podmonitor.yaml');
 const kustomization = only('Kustomization', 'kustomization.yaml');
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const VERSION: string = JSON.parse(readFileSync(REPO + 'package.json', 'utf8')).version;
+/** The Secret the user creates (kustomization.yaml, k8s/README.md): its name and its one key. */
+const SECRET_COMMAND = /kubectl create secret generic ([\w.-]+) --from-file=([\w.-]+)=/;
 
 /** Kubernetes quantity (memory) in bytes: 128Mi, 1Gi, 500M, 1048576. */
 function quantityBytes(q: string): number {
@@ -83,7 +91,7 @@ function sidecarEnv(container: Obj): Record<string, string> {
 }
 
 t.test('every object validates against the Kubernetes schemas', async (t) => {
-  t.ok(kubeObjects.length >= 4, 'pod, deployment, configmap, secret');
+  t.ok(kubeObjects.length >= 4, 'pod, deployment, configmap, podmonitor');
   for (const { file, object } of kubeObjects) {
     const name = `${file}: ${object['kind']} ${object['metadata']?.name}`;
     const Model = MODELS[`${object['apiVersion']}/${object['kind']}`];
@@ -191,9 +199,10 @@ t.test('tailship reads every variable the manifests give it, and accepts the val
     );
     t.notOk(sidecar.securityContext.privileged, `${file}: not privileged`);
 
-    // The token comes from the Secret, as a file.
+    // The token comes from the Secret the user creates, as a file.
     const auth = volumes.get('collector-auth');
-    t.equal(auth?.secret?.secretName, secret['metadata'].name, `${file}: the Secret in k8s/ is mounted`);
+    const [, secretName, secretKey] = SECRET_COMMAND.exec(kustomizationText) ?? [];
+    t.equal(auth?.secret?.secretName, secretName, `${file}: the Secret kustomization.yaml says to create is mounted`);
     const authMount = sidecar.volumeMounts.find((m: Obj) => m.name === 'collector-auth');
     const tokenFile: string = env['TAILSHIP_AUTH_BEARER_TOKEN_FILE'] ?? '';
     t.equal(
@@ -201,10 +210,7 @@ t.test('tailship reads every variable the manifests give it, and accepts the val
       authMount?.mountPath,
       `${file}: TAILSHIP_AUTH_BEARER_TOKEN_FILE is in the Secret's mount`,
     );
-    t.ok(
-      Object.hasOwn(secret['data'] ?? {}, tokenFile.slice(tokenFile.lastIndexOf('/') + 1)),
-      `${file}: the token file is a key of the Secret`,
-    );
+    t.equal(tokenFile.slice(tokenFile.lastIndexOf('/') + 1), secretKey, `${file}: the token file is the Secret's key`);
     t.ok(!JSON.stringify(sidecar.env).includes('secretKeyRef'), `${file}: no secret in an environment variable`);
   }
 });
@@ -257,18 +263,102 @@ t.test('the Deployment runs tailship as a native sidecar, in step with the Pod',
   t.notOk(matches(pod['metadata'].labels), 'selector does not match the example Pod');
 });
 
-t.test('kustomization.yaml ties every manifest together', async (t) => {
+t.test('kubectl apply -k k8s/ deploys one form: the Deployment and its ConfigMap', async (t) => {
   t.equal(kustomization['apiVersion'], 'kustomize.config.k8s.io/v1beta1');
   const known = new Set(['apiVersion', 'kind', 'resources', 'images', 'namespace', 'labels', 'commonLabels']);
   for (const key of Object.keys(kustomization)) t.ok(known.has(key), `kustomization key ${key}`);
-  const files = [...new Set(kubeObjects.map((d) => d.file))].sort();
-  t.same([...kustomization['resources']].sort(), files, 'resources lists every manifest in k8s/');
+  t.same(kustomization['resources'], ['configmap.yaml', 'deployment.yaml'], 'one form, and what it reads');
+  t.equal(deployment['spec'].replicas, 1, 'one replica: one nginx Pod');
+  // The other manifests are there to apply by hand; the kustomization says so.
+  const others = [...new Set(kubeObjects.map((d) => d.file))].filter((f) => !kustomization['resources'].includes(f));
+  t.same(others.sort(), ['pod.yaml', 'podmonitor.yaml']);
+  for (const file of others) t.match(kustomizationText, file, `kustomization.yaml says why ${file} is not applied`);
   for (const image of kustomization['images'] ?? []) {
     t.ok(
-      kubeObjects.some((d) => JSON.stringify(d.object).includes(`"image":"${image.name}:`)),
-      `images: ${image.name} is an image the manifests use`,
+      kubeObjects.some((d) => JSON.stringify(d.object).includes(`"image":"${image.name}:${image.newTag}"`)),
+      `images: ${image.name}:${image.newTag} is the image the manifests name`,
     );
   }
+});
+
+t.test('one image tag: the manifests, the kustomization, docker/README.md and package.json agree', async (t) => {
+  const images = kubeObjects.flatMap((d) => [...JSON.stringify(d.object).matchAll(/"image":"tailship:([^"]+)"/g)].map((m) => m[1]));
+  t.ok(images.length >= 2, 'the Pod and the Deployment name the tailship image');
+  t.same([...new Set(images)], [VERSION], `the manifests use tailship:${VERSION}`);
+  t.equal(kustomization['images'][0].newTag, VERSION, 'the kustomization sets the same tag');
+  const dockerReadme = readFileSync(REPO + 'docker/README.md', 'utf8');
+  const tags = [...dockerReadme.matchAll(/(?:-t|docker run --rm(?: -e \S+)?) tailship(:\S+)?/g)].map((m) => m[1] ?? ':latest');
+  t.ok(tags.length >= 2, 'docker/README.md builds and runs the image');
+  t.same([...new Set(tags)], [`:${VERSION}`], 'docker/README.md builds and runs that same tag');
+});
+
+t.test('the steps before kubectl apply -k come first in both READMEs', async (t) => {
+  for (const file of ['README.md', 'k8s/README.md']) {
+    const text = readFileSync(REPO + file, 'utf8');
+    const apply = text.indexOf('kubectl apply -k k8s/');
+    t.ok(apply > 0, `${file} has the command`);
+    for (const [step, re] of [
+      ['build the image', /docker build -f docker\/Dockerfile -t \S*tailship:/],
+      ['push it', /docker push \S*tailship:/],
+      ['set the collector URL', /TAILSHIP_COLLECTOR_URL/],
+      ['create the Secret', SECRET_COMMAND],
+    ] as const) {
+      const at = text.search(re);
+      t.ok(at >= 0 && at < apply, `${file}: "${step}" comes before kubectl apply -k`);
+    }
+  }
+});
+
+t.test('a collector without auth: following the comments gives a Pod that starts', async (t) => {
+  for (const [file, spec, Model, wrap] of [
+    ['pod.yaml', pod['spec'], Pod, (s: Obj) => ({ ...pod, spec: s })],
+    ['deployment.yaml', deployment['spec'].template.spec, Deployment, (s: Obj) => ({ ...deployment, spec: { ...deployment['spec'], template: { ...deployment['spec'].template, spec: s } } })],
+  ] as const) {
+    const text = readFileSync(K8S_DIR + file, 'utf8');
+    t.match(text, /without auth: remove this (variable|volume)/, `${file} says what to remove`);
+    const variant = withoutAuth(spec);
+    t.doesNotThrow(() => new (Model as ModelClass)(wrap(variant)).validate(), `${file} without auth validates`);
+    const names = new Set(variant.volumes.map((v: Obj) => v.name));
+    for (const c of [...(variant.initContainers ?? []), ...variant.containers]) {
+      for (const m of c.volumeMounts ?? []) t.ok(names.has(m.name), `${file}: ${c.name} mounts ${m.name}, which exists`);
+    }
+    const sidecar = [...(variant.initContainers ?? []), ...variant.containers].find((c: Obj) => c.name === 'sidecar-container');
+    const { config } = loadConfig(sidecarEnv(sidecar));
+    t.same(config.auth, { bearerToken: undefined, bearerTokenFile: undefined, basicUser: undefined, basicPassword: undefined, basicPasswordFile: undefined }, `${file}: no credentials asked for`);
+    t.notMatch(JSON.stringify(variant), /tailship-collector-auth|\/var\/run\/secrets\/tailship/, `${file}: nothing left that needs the Secret`);
+  }
+  t.notOk(Object.hasOwn(configMap['data'], 'TAILSHIP_AUTH_BEARER_TOKEN_FILE'), 'the ConfigMap holds no auth setting the Pod would keep');
+});
+
+t.test('Prometheus can find /metrics: annotations on the Pods, and a PodMonitor', async (t) => {
+  const targets = [
+    ['pod.yaml', pod['metadata'], pod['spec']],
+    ['deployment.yaml', deployment['spec'].template.metadata, deployment['spec'].template.spec],
+  ] as const;
+  for (const [file, meta, spec] of targets) {
+    const sidecar = [...(spec.initContainers ?? []), ...spec.containers].find((c: Obj) => c.name === 'sidecar-container');
+    const { config } = loadConfig(sidecarEnv(sidecar));
+    t.strictSame(
+      meta.annotations,
+      { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(config.health.port), 'prometheus.io/path': '/metrics' },
+      `${file}: scrape annotations name the health port and /metrics`,
+    );
+    const labels: Obj = meta.labels;
+    const selector: Obj = podMonitor['spec'].selector;
+    const matches =
+      Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+      (selector.matchExpressions ?? []).every((e: Obj) => e.operator === 'In' && e.values.includes(labels[e.key]));
+    t.ok(matches, `podmonitor.yaml selects the Pods of ${file}`);
+    for (const endpoint of podMonitor['spec'].podMetricsEndpoints) {
+      const port = sidecar.ports.find((p: Obj) => p.name === endpoint.port);
+      t.equal(port?.containerPort, config.health.port, `${file}: the PodMonitor's port "${endpoint.port}" is the health port`);
+      t.equal(endpoint.path, '/metrics');
+    }
+  }
+  t.notOk(
+    kubeObjects.some((d) => d.file !== 'podmonitor.yaml' && d.object['kind'] !== 'Pod' && d.object['kind'] !== 'Deployment' && JSON.stringify(d.object).includes('prometheus.io')),
+    'annotations only where Prometheus reads them',
+  );
 });
 
 t.test("k8s/README.md's Pod spec to copy is the one in pod.yaml", async (t) => {

@@ -1,8 +1,9 @@
-// The real Pod, run by podman: k8s/pod.yaml (with k8s/configmap.yaml and k8s/secret.yaml)
-// is played with `podman kube play` on tailship's real image, nginx serves requests, and
-// an in-test collector must receive exactly the lines nginx wrote, with Kubernetes
-// metadata; the probes answer; `podman pod stop` lets tailship drain and exit 0 after
-// shipping what nginx wrote while it stopped.
+// The real Pod, run by podman: k8s/pod.yaml (with k8s/configmap.yaml and the Secret the
+// user creates) is played with `podman kube play` on tailship's real image, nginx serves
+// requests, and an in-test collector must receive exactly the lines nginx wrote, with
+// Kubernetes metadata; the probes answer; `podman pod stop` lets tailship drain and exit 0
+// after shipping what nginx wrote while it stopped. Then the variant the comments give for
+// a collector without auth runs the same way, with no Secret at all.
 //
 // Runs only with TAILSHIP_POD_TEST=1 (CI sets it after `bash test/pod/prepare.sh`, which
 // installs podman and builds the images). Then an unusable podman fails the test; it
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 import { CHECKPOINT_FILE } from '../../src/checkpoint/checkpoint-store.js';
 import { TestCollector } from '../helpers/collector.js';
+import { withoutAuth } from '../helpers/k8s-variants.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // Parsed YAML; k8s/ is schema-checked by test/k8s/manifests.test.ts.
@@ -213,7 +215,16 @@ async function podTest(): Promise<void> {
 
   const [pod] = readManifest('pod.yaml');
   const [configMap] = readManifest('configmap.yaml');
-  const [secret] = readManifest('secret.yaml');
+  // The Secret the user creates (kubectl create secret generic … --from-file=token=…).
+  const tokenFile: string = pod.spec.containers
+    .find((c: Obj) => c.name === 'sidecar-container')
+    .env.find((e: Obj) => e.name === 'TAILSHIP_AUTH_BEARER_TOKEN_FILE').value;
+  const secret: Obj = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: pod.spec.volumes.find((v: Obj) => v.name === 'collector-auth').secret.secretName },
+    data: { [tokenFile.slice(tokenFile.lastIndexOf('/') + 1)]: Buffer.from('pod-test-token').toString('base64') },
+  };
   const podName: string = pod.metadata.name;
   const graceSeconds: number = pod.spec.terminationGracePeriodSeconds;
   const sidecarName = `${podName}-sidecar-container`;
@@ -339,7 +350,7 @@ async function podTest(): Promise<void> {
       'every record has the metadata',
     );
 
-    // The token travels ConfigMap (file path) → Secret volume → Authorization header.
+    // The token travels Pod env (file path) → Secret volume → Authorization header.
     // Kubernetes writes a Secret's data decoded; podman 4.3 writes the base64 text as
     // it is (a podman bug), so on podman the header carries that text.
     const encoded: string = secret.data.token;
@@ -409,6 +420,59 @@ async function podTest(): Promise<void> {
     );
     t.notOk(left, 'the Pod is gone');
     t.comment(`Pod test took ${elapsed()}`);
+  });
+
+  await t.test('a collector without auth: the comments\' variant of pod.yaml, no Secret, runs and ships', async (t) => {
+    // Names of its own (Pod, containers, volumes), so it cannot meet the Pod above or
+    // another test's leftovers.
+    const suffix = `noauth-${process.pid}`;
+    const variant = structuredClone(pod);
+    variant.metadata.name = `tailship-${suffix}`;
+    variant.spec = withoutAuth(pod.spec);
+    for (const v of variant.spec.volumes as Obj[]) v.name = `${v.name}-${suffix}`;
+    for (const c of variant.spec.containers as Obj[]) for (const m of c.volumeMounts ?? []) m.name = `${m.name}-${suffix}`;
+    const open = new TestCollector();
+    const openUrl = await open.start();
+    const variantPorts = { nginx: await freePort(), health: await freePort() };
+    const variantConfig = structuredClone(configMap);
+    variantConfig.data.TAILSHIP_COLLECTOR_URL = openUrl;
+    const file = join(dir, 'noauth.yaml');
+    writeFileSync(file, [variantConfig, podForTest(variant, variantPorts)].map((o) => stringify(o)).join('---\n'));
+    const sidecar = `${variant.metadata.name}-sidecar-container`;
+    const down = async () => {
+      await podman(['kube', 'down', file], 60_000).catch(() => undefined);
+      await podman(['pod', 'rm', '-f', '-t', '0', variant.metadata.name]).catch(() => undefined);
+      await podman(['volume', 'rm', '-f', ...(variant.spec.volumes as Obj[]).map((v) => v.name as string)]).catch(() => undefined);
+    };
+    t.teardown(async () => {
+      await down();
+      await open.close();
+    });
+    await down();
+
+    await podman(['kube', 'play', file], 120_000);
+    await waitFor(
+      'the no-auth sidecar /readyz',
+      async () => {
+        const status = (await podman(['inspect', sidecar, '--format', '{{.State.Status}}'])).stdout.trim();
+        if (status !== 'running') throw new Error(`sidecar is ${status}:\n${(await podman(['logs', sidecar]).catch((e: Error) => ({ stdout: e.message }))).stdout}`);
+        return (await get(variantPorts.health, '/readyz').catch(() => undefined))?.status === 200;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    await waitFor('nginx', async () => (await get(variantPorts.nginx, '/').catch(() => undefined))?.status === 200, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    const n = 10;
+    for (let i = 0; i < n; i++) await get(variantPorts.nginx, `/?noauth=${i}`);
+    const ours = () => open.records.filter((r) => /[?&]noauth=\d+/.test(r['message']));
+    await waitFor(`${n} access lines at the collector`, () => ours().length >= n, { timeoutMs: 60_000, intervalMs: 100 });
+    t.equal(ours().length, n, 'every request shipped once');
+    t.ok(open.requests.every((r) => r.headers['authorization'] === undefined), 'no Authorization header: no credentials asked for');
+    await podman(['pod', 'stop', '-t', String(graceSeconds), variant.metadata.name], (graceSeconds + 30) * 1000);
+    const exit = (await podman(['inspect', sidecar, '--format', '{{.State.ExitCode}}'])).stdout.trim();
+    t.equal(exit, '0', 'the sidecar drained and exited 0');
   });
 }
 

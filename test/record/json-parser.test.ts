@@ -1,4 +1,5 @@
 import t from 'tap';
+import { ExactNumber } from '../../src/record/exact-number.js';
 import { JSON_INVALID, JSON_NOT_OBJECT, JsonParser } from '../../src/record/json-parser.js';
 
 const T0 = Date.UTC(2026, 10, 25, 21, 0, 0);
@@ -81,6 +82,23 @@ t.test('json lines', async (t) => {
     t.strictSame(got.fields, row.fields, `${row.name}: fields`);
     t.equal(got.timeMs, row.timeMs, `${row.name}: time`);
   }
+});
+
+t.test('numbers keep their exact value; a 17-digit epoch is still a time', async (t) => {
+  const parser = new JsonParser('@timestamp');
+  const got = parser.parse('{"msg":"n6","user_id":9007199254740993,"max":9223372036854775807,"tiny":1e-5,"ts":1795640400.1234567891}');
+  if (typeof got === 'string') {
+    t.fail(got);
+    return;
+  }
+  t.strictSame(got.fields, {
+    msg: 'n6',
+    user_id: new ExactNumber('9007199254740993'),
+    max: new ExactNumber('9223372036854775807'),
+    tiny: 0.00001,
+    ts: new ExactNumber('1795640400.1234567891'),
+  });
+  t.equal(got.timeMs, Date.UTC(2026, 10, 25, 21, 0, 0, 123), 'ts read as epoch seconds');
 });
 
 t.test('a configured time field name is the one taken out', async (t) => {

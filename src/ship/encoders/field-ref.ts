@@ -1,3 +1,4 @@
+import { ExactNumber, jsonText } from '../../record/exact-number.js';
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 
 /**
@@ -85,5 +86,5 @@ function fieldText(v: unknown): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  return JSON.stringify(v);
+  return v instanceof ExactNumber ? v.text : jsonText(v as object);
 }

@@ -1,3 +1,4 @@
+import { jsonText } from '../../record/exact-number.js';
 import { kubernetesObject, type LogRecord, type RecordContext } from '../../record/log-record.js';
 
 /**
@@ -48,7 +49,7 @@ export class RecordJson {
     if (r.truncated) s += ',"truncated":true';
     if (r.fields !== undefined) {
       if (r.timeMs !== r.readTimeMs) s += `,"read_time":"${new Date(r.readTimeMs).toISOString()}"`;
-      const extra = JSON.stringify(r.fields);
+      const extra = jsonText(r.fields);
       if (extra.length > 2) s += `,${extra.slice(1, -1)}`;
     }
     return `${s}}`;

@@ -1,3 +1,4 @@
+import { jsonText } from '../../record/exact-number.js';
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus, firstKiB, type SendOutcome } from '../send-outcome.js';
 import { CONCATENATED, frameBody } from './bytes.js';
@@ -50,7 +51,7 @@ export function splunkHecEncoder(ctx: RecordContext, opts: SplunkHecOptions): En
       }
       let event: string;
       if (r.fields !== undefined) {
-        const extra = JSON.stringify(r.fields);
+        const extra = jsonText(r.fields);
         event = `{"message":${JSON.stringify(r.message)}${extra.length > 2 ? `,${extra.slice(1, -1)}` : ''}}`;
       } else if (r.message.trim() === '') {
         // HEC refuses a blank event (code 13) and would take the whole request down with it.

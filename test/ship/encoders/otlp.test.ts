@@ -1,5 +1,6 @@
 import t from 'tap';
 import { otlpEncoder, otlpResourceAttributes, readOtlpResponse } from '../../../src/ship/encoders/otlp.js';
+import { ExactNumber } from '../../../src/record/exact-number.js';
 import { anyValueJson } from '../../../src/ship/encoders/otlp-value.js';
 import { severityOf } from '../../../src/ship/encoders/severity.js';
 import { otlpLogsProblems } from '../../helpers/protocol-rules.js';
@@ -121,7 +122,19 @@ t.test('AnyValue encoding', async (t) => {
     [true, '{"boolValue":true}'],
     [42, '{"intValue":"42"}'],
     [-7, '{"intValue":"-7"}'],
-    [2 ** 60, '{"doubleValue":1152921504606847000}'], // beyond 2^53: not an exact integer any more
+    // Beyond 2^53, an integer a double holds is written as JSON writes it (the digits a
+    // JSON log held: exact-number.ts keeps any other as an ExactNumber), as intValue
+    // within int64, as doubleValue beyond.
+    [2 ** 60, '{"intValue":"1152921504606847000"}'],
+    [-(2 ** 63), '{"doubleValue":-9223372036854776000}'],
+    [1e20, '{"doubleValue":100000000000000000000}'],
+    [new ExactNumber('9007199254740993'), '{"intValue":"9007199254740993"}'],
+    [new ExactNumber('9223372036854775807'), '{"intValue":"9223372036854775807"}'],
+    [new ExactNumber('-9223372036854775808'), '{"intValue":"-9223372036854775808"}'],
+    // Beyond int64, or not an integer: a double would lose the digits; the text keeps them.
+    [new ExactNumber('9223372036854775808'), '{"stringValue":"9223372036854775808"}'],
+    [new ExactNumber('0.10000000000000000001'), '{"stringValue":"0.10000000000000000001"}'],
+    [new ExactNumber('1e400'), '{"stringValue":"1e400"}'],
     [12345678901234567890n, '{"intValue":"12345678901234567890"}'],
     [1.25, '{"doubleValue":1.25}'],
     [NaN, '{"doubleValue":"NaN"}'],
