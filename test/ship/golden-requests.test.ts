@@ -88,7 +88,7 @@ t.test('loki', async (t) => {
   t.equal(
     req.body,
     '{"streams":[{"stream":{"container":"nginx-container","filename":"/pod-data/access.log","job":"tailship","namespace":"shop","pod":"web-7d4b9"},' +
-      `"values":[["1795640400123000000",${JSON.stringify(ACCESS)}],["1795640400123000096","second"]]}]}`,
+      `"values":[["1795640400123694632",${JSON.stringify(ACCESS)}],["1795640400123694824","second"]]}]}`,
   );
   t.same(lokiPushProblems(req.body), []);
 });
