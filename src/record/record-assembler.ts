@@ -284,7 +284,7 @@ export class RecordAssembler {
       }
     }
     const id = idEnd === start ? recordId(key, start) : joinedRecordId(key, start, idEnd);
-    this.#emit({ message, timeMs, readTimeMs, file: path, offset: start, id, truncated, fields }, queue, end);
+    this.#emit({ message, timeMs, readTimeMs, file: path, offset: start, id, truncated, fields, parsedBy: parser?.name }, queue, end);
   }
 
   #parseFailed(parser: LineParser, reason: string, file: string, message: string, nowMs: number): void {
