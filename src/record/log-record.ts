@@ -36,6 +36,8 @@ export interface RecordContext {
   readonly fields: ReadonlyArray<readonly [string, string]>;
   /** Name of the record's time field (`@timestamp` by default). */
   readonly timestampField: string;
+  /** Set: the time is also written as epoch seconds under this key (see EPOCH_TIME_KEY). */
+  readonly epochTimeField?: string | undefined;
 }
 
 /** The `kubernetes` object of a record, with only the keys that are known. */

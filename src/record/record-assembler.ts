@@ -35,7 +35,7 @@ export interface MultilineOptions {
 }
 
 export interface RecordOptions {
-  readonly context: Pick<RecordContext, 'timestampField' | 'fields'>;
+  readonly context: Pick<RecordContext, 'timestampField' | 'epochTimeField' | 'fields'>;
   /** First matching rule wins; no rule (or `none`) means lines ship as they are. */
   readonly parsers: readonly ParserRule[];
   /** TAILSHIP_PARSER_REGEX, needed when a rule names `regex`. */
