@@ -29,9 +29,10 @@ export const CLASH_PREFIX = 'parsed_';
 
 /**
  * The names a parsed field may not use: the standard keys, the time field (and the epoch
- * time key, when records carry it) and the static fields of TAILSHIP_FIELDS. Encoders merge `fields` after these keys, so a clash
- * would give the JSON object two keys of one name — which collectors resolve
- * differently (first wins, last wins, or a rejected document).
+ * time key, when records carry it) and the static fields of TAILSHIP_FIELDS. Encoders
+ * merge `fields` after these keys, so a clash would give the JSON object two keys of one
+ * name — which collectors resolve differently (first wins, last wins, or a rejected
+ * document).
  */
 export function reservedKeys(ctx: Pick<RecordContext, 'timestampField' | 'epochTimeField' | 'fields'>): readonly string[] {
   const out = new Set(STANDARD_KEYS);

@@ -33,15 +33,15 @@ process.on('exit', () => {
  * child's PID is the tool's). Its stdout is kept as lines.
  */
 export class PeerProcess {
+  readonly name: string;
   readonly lines: string[] = [];
+  /** The last 8,000 characters it wrote to stderr. */
   stderr = '';
+  readonly #command: readonly string[];
+  readonly #env: Record<string, string>;
   #child: ChildProcess | undefined;
   #partial = '';
   #exited: Promise<number | null> = Promise.resolve(null);
-
-  readonly name: string;
-  readonly #command: readonly string[];
-  readonly #env: Record<string, string>;
 
   constructor(name: string, script: string, args: readonly string[], env: Record<string, string> = {}) {
     if (!existsSync(script)) throw new Error(`${name}: ${script} does not exist (is TAILSHIP_PEERS_DIR the peers folder?)`);

@@ -1,8 +1,9 @@
 // The time of a Loki entry. Loki keeps one entry per stream for one time and one line
 // (its docs: an entry with the same timestamp and content as one already in the stream
-// is ignored), so two identical lines with the same time would become one. The nanoseconds that the line's time does not use carry the line's place
-// in its file instead, which makes entries distinct and keeps a re-sent line's time the
-// same, so Loki drops the re-send after a crash as a duplicate.
+// is ignored), so two identical lines with the same time would become one. The
+// nanoseconds that the line's time does not use carry the line's place in its file
+// instead, which makes entries distinct and keeps a re-sent line's time the same, so
+// Loki drops the re-send after a crash as a duplicate.
 
 /** A nanosecond time as whole seconds and the nanoseconds within that second. */
 export interface LokiTime {

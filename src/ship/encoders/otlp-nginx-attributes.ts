@@ -28,6 +28,7 @@ const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'P
 
 const PROTOCOL = /^([A-Za-z]+)\/(\d+(?:\.\d+)*)$/;
 
+// Bounded: the names are the nginx parser's (and their `parsed_` forms), a fixed set.
 const prefixes = new Map<string, string>();
 /** `,{"key":<name>,"value":`, made once per name. */
 function open(name: string): string {
