@@ -89,6 +89,7 @@ export class Pipeline {
       kubernetes: config.metadata.kubernetes,
       fields: config.metadata.fields,
       timestampField: config.records.timestampField,
+      epochTimeField: config.records.epochTimeField,
     };
     this.#encoder = createEncoder(config, ctx, version);
     const recordLog = log.child({ component: 'records' });

@@ -2,7 +2,7 @@
 // field's name. Pure: returns values or a problem naming the variable.
 import { PARSER_NAMES, type ParserName } from '../record/parser.js';
 import { namedGroups } from '../record/regex-parser.js';
-import { STANDARD_KEYS } from '../record/reserved-names.js';
+import { EPOCH_TIME_KEY, STANDARD_KEYS } from '../record/reserved-names.js';
 import type { Env } from './env-spec.js';
 import { parseList } from './units.js';
 
@@ -15,6 +15,8 @@ export interface ParserRuleConfig {
 export interface RecordsConfig {
   /** Name of the record's time field (TAILSHIP_TIMESTAMP_FIELD, `@timestamp` by default). */
   readonly timestampField: string;
+  /** `time` with the `json` and `ndjson` protocols (Fluentd's event time), else undefined. */
+  readonly epochTimeField: string | undefined;
   /** First matching rule wins; `[]` when TAILSHIP_PARSER is `none`. */
   readonly parsers: readonly ParserRuleConfig[];
   readonly parserRegex: string | undefined;
@@ -54,17 +56,19 @@ export function parseParserRules(text: string): ParserRuleConfig[] | undefined {
 /** The records section, or the first problem found, naming its variable. */
 export function recordSection(e: Env): { records: RecordsConfig } | { variable: string; message: string } {
   const ts = e.TAILSHIP_TIMESTAMP_FIELD;
-  if (ts === '' || STANDARD_KEYS.includes(ts)) {
+  const epochTimeField = e.TAILSHIP_SINK === 'json' || e.TAILSHIP_SINK === 'ndjson' ? EPOCH_TIME_KEY : undefined;
+  const taken = epochTimeField === undefined ? STANDARD_KEYS : [...STANDARD_KEYS, epochTimeField];
+  if (ts === '' || taken.includes(ts)) {
     return {
       variable: 'TAILSHIP_TIMESTAMP_FIELD',
-      message: `${JSON.stringify(ts)} is invalid: expected a field name other than ${STANDARD_KEYS.join(', ')}`,
+      message: `${JSON.stringify(ts)} is invalid: expected a field name other than ${taken.join(', ')}`,
     };
   }
   for (const [key] of e.TAILSHIP_FIELDS ?? []) {
-    if (key === ts || STANDARD_KEYS.includes(key)) {
+    if (key === ts || taken.includes(key)) {
       return {
         variable: 'TAILSHIP_FIELDS',
-        message: `the key ${JSON.stringify(key)} is taken by the record itself; expected names other than ${[ts, ...STANDARD_KEYS].join(', ')}`,
+        message: `the key ${JSON.stringify(key)} is taken by the record itself; expected names other than ${[ts, ...taken].join(', ')}`,
       };
     }
   }
@@ -85,6 +89,7 @@ export function recordSection(e: Env): { records: RecordsConfig } | { variable: 
   return {
     records: {
       timestampField: ts,
+      epochTimeField,
       parsers,
       parserRegex: regex,
       multiline:

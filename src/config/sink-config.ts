@@ -21,8 +21,12 @@ export interface SinkConfigProblem {
 
 /** HTTP token characters (RFC 9110). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Set by tailship itself, per request: a user value would break framing or encoding. */
-const RESERVED_HEADERS = new Set(['content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'connection', 'host', 'keep-alive', 'upgrade', 'expect', 'te', 'trailer']);
+/**
+ * Set by tailship itself, per request: a user value would break framing or encoding.
+ * Content-Type may be replaced: Fluent Bit's http input takes NDJSON only as
+ * application/json, Fluentd's in_http only as application/x-ndjson.
+ */
+const RESERVED_HEADERS = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'host', 'keep-alive', 'upgrade', 'expect', 'te', 'trailer']);
 /** `/<index>/_bulk`: the URL names the index. */
 const INDEX_IN_PATH = /^\/[^/_][^/]*\/_bulk\/?$/;
 

@@ -1,3 +1,5 @@
+import type { ParserName } from './parser.js';
+
 /** One line from a file, with what tailship knows about it. */
 export interface LogRecord {
   /** The line without its newline, decoded as UTF-8 (invalid bytes become U+FFFD). */
@@ -16,6 +18,8 @@ export interface LogRecord {
   readonly truncated: boolean;
   /** Fields a parser extracted, when one is configured. */
   readonly fields?: Readonly<Record<string, unknown>> | undefined;
+  /** The parser that made `fields` (their names are its own: an encoder may map them). */
+  readonly parsedBy?: Exclude<ParserName, 'none'> | undefined;
 }
 
 /** Metadata that is the same for every record of this process: encoded once, not per line. */
@@ -32,6 +36,8 @@ export interface RecordContext {
   readonly fields: ReadonlyArray<readonly [string, string]>;
   /** Name of the record's time field (`@timestamp` by default). */
   readonly timestampField: string;
+  /** Set: the time is also written as epoch seconds under this key (see EPOCH_TIME_KEY). */
+  readonly epochTimeField?: string | undefined;
 }
 
 /** The `kubernetes` object of a record, with only the keys that are known. */

@@ -35,7 +35,7 @@ export interface MultilineOptions {
 }
 
 export interface RecordOptions {
-  readonly context: Pick<RecordContext, 'timestampField' | 'fields'>;
+  readonly context: Pick<RecordContext, 'timestampField' | 'epochTimeField' | 'fields'>;
   /** First matching rule wins; no rule (or `none`) means lines ship as they are. */
   readonly parsers: readonly ParserRule[];
   /** TAILSHIP_PARSER_REGEX, needed when a rule names `regex`. */
@@ -284,7 +284,7 @@ export class RecordAssembler {
       }
     }
     const id = idEnd === start ? recordId(key, start) : joinedRecordId(key, start, idEnd);
-    this.#emit({ message, timeMs, readTimeMs, file: path, offset: start, id, truncated, fields }, queue, end);
+    this.#emit({ message, timeMs, readTimeMs, file: path, offset: start, id, truncated, fields, parsedBy: parser?.name }, queue, end);
   }
 
   #parseFailed(parser: LineParser, reason: string, file: string, message: string, nowMs: number): void {

@@ -16,18 +16,28 @@ export const STANDARD_KEYS: readonly string[] = [
   'parse_error',
 ];
 
+/**
+ * With the `json` and `ndjson` protocols, the record's time is also written as epoch
+ * seconds under this key: Fluentd's in_http takes a record's `time` (a number) as the
+ * event time and removes it (lib/fluent/plugin/in_http.rb, `convert_time_field`), and
+ * refuses the whole request when it is not a number.
+ */
+export const EPOCH_TIME_KEY = 'time';
+
 /** Prefix given to a parsed field whose name is taken by the standard record. */
 export const CLASH_PREFIX = 'parsed_';
 
 /**
- * The names a parsed field may not use: the standard keys, the time field and the
- * static fields of TAILSHIP_FIELDS. Encoders merge `fields` after these keys, so a clash
- * would give the JSON object two keys of one name — which collectors resolve
- * differently (first wins, last wins, or a rejected document).
+ * The names a parsed field may not use: the standard keys, the time field (and the epoch
+ * time key, when records carry it) and the static fields of TAILSHIP_FIELDS. Encoders
+ * merge `fields` after these keys, so a clash would give the JSON object two keys of one
+ * name — which collectors resolve differently (first wins, last wins, or a rejected
+ * document).
  */
-export function reservedKeys(ctx: Pick<RecordContext, 'timestampField' | 'fields'>): readonly string[] {
+export function reservedKeys(ctx: Pick<RecordContext, 'timestampField' | 'epochTimeField' | 'fields'>): readonly string[] {
   const out = new Set(STANDARD_KEYS);
   out.add(ctx.timestampField);
+  if (ctx.epochTimeField !== undefined) out.add(ctx.epochTimeField);
   for (const [key] of ctx.fields) out.add(key);
   return [...out];
 }

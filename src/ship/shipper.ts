@@ -221,7 +221,8 @@ export class Shipper<F> {
   }
 
   async #tryAttempt(set: RecordSet<F>): Promise<SendOutcome> {
-    const headers: Record<string, string> = { ...this.#opts.headers(), 'content-type': this.#encoder.contentType };
+    // A Content-Type in TAILSHIP_HEADERS replaces the protocol's.
+    const headers: Record<string, string> = { 'content-type': this.#encoder.contentType, ...this.#opts.headers() };
     if (this.#opts.compression === 'gzip') headers['content-encoding'] = 'gzip';
     const body = await this.#requestBody(set);
     const result = await this.#transport.post(body, headers);

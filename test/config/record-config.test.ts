@@ -8,6 +8,7 @@ t.test('defaults: no parser, no multiline, @timestamp', async (t) => {
   const { config } = loadConfig(base);
   t.strictSame(config.records, {
     timestampField: '@timestamp',
+    epochTimeField: 'time',
     parsers: [],
     parserRegex: undefined,
     multiline: undefined,
@@ -63,12 +64,22 @@ t.test('errors name the variable', async (t) => {
     ['time field taken by the record', { TAILSHIP_TIMESTAMP_FIELD: 'message' }, 'TAILSHIP_TIMESTAMP_FIELD', /other than/],
     ['static field taken by the record', { TAILSHIP_FIELDS: 'env=prod,host=x' }, 'TAILSHIP_FIELDS', /"host" is taken/],
     ['static field named like the time field', { TAILSHIP_FIELDS: '@timestamp=x' }, 'TAILSHIP_FIELDS', /"@timestamp" is taken/],
+    ['json records carry Fluentd\'s time', { TAILSHIP_SINK: 'json', TAILSHIP_TIMESTAMP_FIELD: 'time' }, 'TAILSHIP_TIMESTAMP_FIELD', /other than .*time/],
+    ['ndjson records carry Fluentd\'s time', { TAILSHIP_FIELDS: 'time=x' }, 'TAILSHIP_FIELDS', /"time" is taken/],
   ];
   for (const [name, env, variable, message] of rows) {
     const error = configError(env);
     t.equal(error?.variable, variable, `${name}: variable`);
     t.match(error?.message, message, `${name}: message`);
     t.match(error?.message, variable, `${name}: the message names ${variable}`);
+  }
+});
+
+t.test('the epoch time key only with the json and ndjson protocols', async (t) => {
+  for (const sink of ['json', 'ndjson']) t.equal(loadConfig({ ...base, TAILSHIP_SINK: sink }).config.records.epochTimeField, 'time', sink);
+  for (const sink of ['loki', 'elasticsearch', 'otlp', 'splunk_hec']) {
+    const { config } = loadConfig({ ...base, TAILSHIP_SINK: sink, TAILSHIP_TIMESTAMP_FIELD: 'time' });
+    t.same([config.records.epochTimeField, config.records.timestampField], [undefined, 'time'], `${sink}: \`time\` is free`);
   }
 });
 
@@ -84,6 +95,7 @@ t.test('a full records configuration', async (t) => {
   });
   t.strictSame(config.records, {
     timestampField: 'timestamp',
+    epochTimeField: 'time',
     parsers: [
       { glob: 'app.log', parser: 'regex' },
       { glob: '*.log', parser: 'nginx' },

@@ -55,7 +55,7 @@ t.test('mistakes are one line naming the variable', async (t) => {
     [{ TAILSHIP_LOKI_LABELS: 'x=$1bad' }, /not a field reference/],
     [{ TAILSHIP_LOKI_LABELS: 'zone=$kubernetes.zone' }, /\$kubernetes\.zone is not known; use one of \$kubernetes\.pod/],
     [{ TAILSHIP_ES_INDEX: 'Logs-%Y' }, /^TAILSHIP_ES_INDEX is invalid: index names are lowercase/],
-    [{ TAILSHIP_HEADERS: 'Content-Type=text/plain' }, /TAILSHIP_HEADERS is invalid: Content-Type is set by tailship/],
+    [{ TAILSHIP_HEADERS: 'Content-Encoding=br' }, /TAILSHIP_HEADERS is invalid: Content-Encoding is set by tailship/],
     [{ TAILSHIP_HEADERS: 'bad name=1' }, /not a valid header name/],
     [{ TAILSHIP_AUTH_BEARER_TOKEN: 'a', TAILSHIP_AUTH_BEARER_TOKEN_FILE: '/t' }, /not both/],
     [{ TAILSHIP_AUTH_BASIC_USER: 'u' }, /^TAILSHIP_AUTH_BASIC_PASSWORD is invalid: is required/],

@@ -75,7 +75,8 @@ t.test('metadata without them: host only, no kubernetes object', async (t) => {
   t.notOk('kubernetes' in r, 'no kubernetes key at all, not an empty object');
   t.match(r['timestamp'], /Z$/, 'the time field under its configured name');
   t.notOk('@timestamp' in r);
-  t.strictSame(Object.keys(r).sort(), ['file', 'host', 'id', 'message', 'offset', 'timestamp']);
+  t.strictSame(Object.keys(r).sort(), ['file', 'host', 'id', 'message', 'offset', 'time', 'timestamp']);
+  t.equal(r['time'], Date.parse(r['timestamp']) / 1000, 'and in epoch seconds (Fluentd\'s time key)');
   await p.stop();
 });
 
@@ -90,6 +91,7 @@ t.test('nginx parsing: fields, the line time, parse errors shipped and the warni
   const r = w.collector.records.find((x) => x['offset'] === 0)!;
   t.match(r, {
     '@timestamp': '2026-11-25T21:00:00.000Z',
+    time: 1795640400,
     message: good,
     remote_addr: '203.0.113.9',
     method: 'GET',

@@ -9,10 +9,7 @@
 // installs podman and builds the images). Then an unusable podman fails the test; it
 // never passes silently. Without the variable the file is skipped.
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,78 +17,16 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { CHECKPOINT_FILE } from '../../src/checkpoint/checkpoint-store.js';
 import { TestCollector } from '../helpers/collector.js';
 import { withoutAuth } from '../helpers/k8s-variants.js';
+import { freePort, get, podman, podmanExit } from '../helpers/podman.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // Parsed YAML; k8s/ is schema-checked by test/k8s/manifests.test.ts.
 type Obj = any;
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const ROOT = process.env['TAILSHIP_PODMAN_ROOT'] ?? '/var/tmp/tailship-podman';
 const TAILSHIP_IMAGE = 'localhost/tailship:test';
 const NGINX_IMAGE = 'localhost/nginx-bookworm:test';
 const REQUESTS = 50;
-const PODMAN_ENV = {
-  ...process.env,
-  CONTAINERS_CONF: join(ROOT, 'containers.conf'),
-  CONTAINERS_STORAGE_CONF: join(ROOT, 'storage.conf'),
-};
-
-interface Run {
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs podman with this test's storage and configuration, bounded in time. */
-function podman(args: string[], timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const options = { env: PODMAN_ENV, timeout: timeoutMs, maxBuffer: 16 * 2 ** 20 };
-    execFile('podman', args, options, (error, stdout, stderr) => {
-      if (error) reject(new Error(`podman ${args.join(' ')} failed: ${error.message}\n${stderr}`));
-      else resolve({ stdout, stderr });
-    });
-  });
-}
-
-/** Runs podman and resolves with the exit code instead of failing on a non-zero one. */
-function podmanExit(args: string[], timeoutMs = 60_000): Promise<Run & { code: number }> {
-  return new Promise((resolve, reject) => {
-    execFile('podman', args, { env: PODMAN_ENV, timeout: timeoutMs }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(new Error(`podman ${args.join(' ')}: ${error.message}`));
-      else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** A port free on 127.0.0.1 now (the kernel's choice), never 8080. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    if (port !== 8080 && port !== 0) return port;
-  }
-}
-
-/** One GET on a fresh connection (no keep-alive), with a timeout. */
-function get(port: number, path: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 function readManifest(file: string): Obj[] {
   return parseAllDocuments(readFileSync(join(REPO, 'k8s', file), 'utf8'))
     .map((d) => d.toJS() as Obj)

@@ -7,7 +7,9 @@
 #   3. local base images: localhost/bookworm-min (debootstrap), localhost/node24 (Node's
 #      binary and npm from the npm registry on that base), localhost/nginx-bookworm
 #      (Debian's nginx on that base);
-#   4. tailship's real image, localhost/tailship:test, from docker/Dockerfile.
+#   4. tailship's real image, localhost/tailship:test, from docker/Dockerfile;
+#   5. with TAILSHIP_PEERS_DIR, localhost/loki-peer:2.7.5 from the real Loki binary there
+#      (for the compose demo's data path, test/pod/compose-demo.test.ts).
 # Idempotent and cached: the debootstrap runs once, podman reuses build layers, so a
 # second run only rebuilds what changed. Prints the time of each step and the image size.
 #
@@ -23,6 +25,7 @@ TAILSHIP_IMAGE=localhost/tailship:test
 NODE_IMAGE=localhost/node24
 NGINX_IMAGE=localhost/nginx-bookworm:test
 BASE_IMAGE=localhost/bookworm-min
+LOKI_IMAGE=localhost/loki-peer:2.7.5
 
 step_started=$SECONDS
 step() {
@@ -116,6 +119,20 @@ podman build --format docker --network host \
   --build-arg "SOURCE_URL=$source_url" \
   -t "$TAILSHIP_IMAGE" -f docker/Dockerfile . >"$ROOT/build-tailship.log" 2>&1 \
   || { tail -40 "$ROOT/build-tailship.log" >&2; fail "podman build of docker/Dockerfile"; }
+
+# --- 5. Loki for the compose demo's data path (test/pod/compose-demo.test.ts) ------------------
+# From the real peer's static binary (TAILSHIP_PEERS_DIR, see ../shared/peers/README.md);
+# Grafana has no such build, so the CI run of the demo leaves it out.
+if [ -n "${TAILSHIP_PEERS_DIR:-}" ] && [ -x "$TAILSHIP_PEERS_DIR/loki/loki" ]; then
+  step "$TAILSHIP_PEERS_DIR/loki -> $LOKI_IMAGE"
+  ctx="$ROOT/ctx-loki"
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  cp "$TAILSHIP_PEERS_DIR/loki/loki" "$TAILSHIP_PEERS_DIR/loki/loki.yaml" "$ctx/"
+  podman build -q --network host --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$LOKI_IMAGE" \
+    -f test/pod/images/loki.Containerfile "$ctx" >/dev/null
+else
+  echo "prepare: no Loki image: TAILSHIP_PEERS_DIR is unset or has no loki/loki (the compose demo test needs it)"
+fi
 
 podman image prune -f >/dev/null 2>&1 || true
 size_bytes="$(podman image inspect --format '{{.Size}}' "$TAILSHIP_IMAGE")"

@@ -5,6 +5,8 @@ t.test('reservedKeys: standard keys, the time field, static fields', async (t) =
   const keys = reservedKeys({ timestampField: 'ts', fields: [['env', 'prod']] });
   for (const k of [...STANDARD_KEYS, 'ts', 'env']) t.ok(keys.includes(k), k);
   t.notOk(keys.includes('@timestamp'), 'the default name is not reserved when another is configured');
+  t.notOk(keys.includes('time'), '`time` is free without the epoch time key');
+  t.ok(reservedKeys({ timestampField: '@timestamp', epochTimeField: 'time', fields: [] }).includes('time'), 'and taken with it');
 });
 
 t.test('guardFields', async (t) => {

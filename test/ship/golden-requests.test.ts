@@ -75,6 +75,12 @@ t.test('ndjson', async (t) => {
   t.equal(JSON.parse(req.body.split('\n')[0]!).message, ACCESS);
 });
 
+t.test('ndjson with a Content-Type of its own (Fluent Bit takes NDJSON only as application/json)', async (t) => {
+  const req = await capture({ TAILSHIP_HEADERS: 'Content-Type=application/json' }, { status: 201, body: '' });
+  t.same(chosen(req.headers), { ...base, 'content-type': 'application/json' });
+  t.equal(req.body.split('\n').length, 3, 'the body is NDJSON still');
+});
+
 t.test('json', async (t) => {
   const req = await capture({ TAILSHIP_SINK: 'json', TAILSHIP_HEADERS: 'X-Tag=nginx' }, { status: 201, body: '' });
   t.same(chosen(req.headers), { ...base, 'x-tag': 'nginx', 'content-type': 'application/json' });
@@ -88,7 +94,7 @@ t.test('loki', async (t) => {
   t.equal(
     req.body,
     '{"streams":[{"stream":{"container":"nginx-container","filename":"/pod-data/access.log","job":"tailship","namespace":"shop","pod":"web-7d4b9"},' +
-      `"values":[["1795640400123000000",${JSON.stringify(ACCESS)}],["1795640400123000096","second"]]}]}`,
+      `"values":[["1795640400123694632",${JSON.stringify(ACCESS)}],["1795640400123694824","second"]]}]}`,
   );
   t.same(lokiPushProblems(req.body), []);
 });

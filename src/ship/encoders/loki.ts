@@ -4,7 +4,7 @@ import type { CollectorResponse, Encoder } from './encoder.js';
 import { parseFieldRef, resolveFieldRef, type FieldRef } from './field-ref.js';
 import { RecordJson } from './record-json.js';
 import { frameBody } from './bytes.js';
-import { lineNanosText } from './time-text.js';
+import { compareLokiTime, fileSalt, lokiEntryTime, lokiTimeText, type LokiTime } from './loki-entry-time.js';
 
 export interface LokiOptions {
   /** Stream labels: name → template (`literal` or `$field`). */
@@ -26,13 +26,11 @@ const MAX_CACHED_FILES = 1024;
 
 /**
  * One encoded entry: its stream's label set (JSON text, shared by the stream's entries),
- * its time as the sort key (milliseconds, then the sub-millisecond part), and the bytes
- * of `["<ns>","<line>"(,{metadata})]`.
+ * its time (the sort key) and the bytes of `["<ns>","<line>"(,{metadata})]`.
  */
 export interface LokiEntry {
   readonly stream: string;
-  readonly ms: number;
-  readonly sub: number;
+  readonly time: LokiTime;
   readonly bytes: Buffer;
 }
 
@@ -44,7 +42,8 @@ const COMMA = Buffer.from(',');
 /**
  * The Loki push API, JSON form: `POST /loki/api/v1/push`,
  * `{"streams":[{"stream":{labels},"values":[["<ns>","<line>"],…]}]}`. Entries are grouped
- * by label set and sorted by time within each stream when the body is built.
+ * by label set and sorted by time within each stream when the body is built. Entry times
+ * are unique per stream and stable across re-sends (`lokiEntryTime`).
  */
 export function lokiEncoder(ctx: RecordContext, opts: LokiOptions): Encoder<LokiEntry> {
   const labels = [...opts.labels]
@@ -73,14 +72,14 @@ export function lokiEncoder(ctx: RecordContext, opts: LokiOptions): Encoder<Loki
     defaultPath: '/loki/api/v1/push',
     contentType: 'application/json',
     encode(r: LogRecord): LokiEntry {
-      const ns = lineNanosText(r.timeMs, r.offset);
+      // A time that differs from the read time came from the line (see lokiEntryTime).
+      const time = lokiEntryTime(r.timeMs, r.timeMs !== r.readTimeMs, r.offset, fileSalt(r.id));
       const line = json ? json.object(r) : r.message;
       const metaText = meta.length > 0 ? metadataObject(meta, r) : '';
       return {
         stream: streamOf(r),
-        ms: Math.floor(r.timeMs),
-        sub: r.offset % 1_000_000,
-        bytes: Buffer.from(`["${ns}",${JSON.stringify(line)}${metaText}]`),
+        time,
+        bytes: Buffer.from(`["${lokiTimeText(time)}",${JSON.stringify(line)}${metaText}]`),
       };
     },
     // The entry and its comma; the stream's framing is small beside a batch of entries.
@@ -95,7 +94,7 @@ export function lokiEncoder(ctx: RecordContext, opts: LokiOptions): Encoder<Loki
       const parts: Buffer[] = [];
       for (const [stream, list] of streams) {
         // Stable, and linear when already in order (the usual case: one file, read in order).
-        list.sort((a, b) => a.ms - b.ms || a.sub - b.sub);
+        list.sort((a, b) => compareLokiTime(a.time, b.time));
         const open = Buffer.from(`{"stream":${stream},"values":[`);
         parts.push(frameBody({ head: open, separator: COMMA, tail: VALUES_CLOSE }, list.map((e) => e.bytes)));
       }

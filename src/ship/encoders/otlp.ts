@@ -3,6 +3,7 @@ import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus, firstKiB, type SendOutcome } from '../send-outcome.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
 import { frameBody, type ByteFrame } from './bytes.js';
+import { nginxAttributeJson } from './otlp-nginx-attributes.js';
 import { anyValueJson, stringAttributeJson } from './otlp-value.js';
 import { severityOf } from './severity.js';
 import { nanosText } from './time-text.js';
@@ -90,8 +91,13 @@ export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<Buff
       if (r.truncated) s += ',{"key":"tailship.truncated","value":{"boolValue":true}}';
       let ids = '';
       if (fields !== undefined) {
+        const nginx = r.parsedBy === 'nginx';
         for (const key of Object.keys(fields)) {
           const v = fields[key];
+          if (nginx) {
+            s += nginxAttributeJson(key, v);
+            continue;
+          }
           const value = anyValueJson(v);
           if (value !== undefined) s += `${keyPrefix(key)}${value}}`;
           if (key === 'trace_id' && typeof v === 'string' && HEX32.test(v)) ids += `,"traceId":"${v.toLowerCase()}"`;

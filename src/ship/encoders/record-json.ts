@@ -1,5 +1,6 @@
 import { jsonText } from '../../record/exact-number.js';
 import { kubernetesObject, type LogRecord, type RecordContext } from '../../record/log-record.js';
+import { epochSecondsText } from './time-text.js';
 
 /**
  * Builds the JSON text of the standard record (DESIGN.md "Record") by concatenation:
@@ -10,6 +11,8 @@ import { kubernetesObject, type LogRecord, type RecordContext } from '../../reco
 export class RecordJson {
   readonly #tail: string;
   readonly #timestampField: string;
+  /** `,"time":` when records carry their time in epoch seconds too, else empty. */
+  readonly #epochTimeKey: string;
   #lastFile = '';
   #lastFileJson = '""';
   #lastMs = NaN;
@@ -22,6 +25,7 @@ export class RecordJson {
     for (const [key, value] of ctx.fields) tail[key] = value;
     this.#tail = JSON.stringify(tail).slice(1, -1);
     this.#timestampField = JSON.stringify(ctx.timestampField);
+    this.#epochTimeKey = ctx.epochTimeField === undefined ? '' : `,${JSON.stringify(ctx.epochTimeField)}:`;
   }
 
   /** ISO-8601 for a millisecond time, cached because a chunk's lines share one read time. */
@@ -43,8 +47,10 @@ export class RecordJson {
 
   /** The record as one JSON object (no newline). */
   object(r: LogRecord): string {
-    let s =
-      `{${this.#timestampField}:"${this.iso(r.timeMs)}","message":${JSON.stringify(r.message)}` +
+    let s = `{${this.#timestampField}:"${this.iso(r.timeMs)}"`;
+    if (this.#epochTimeKey) s += `${this.#epochTimeKey}${epochSecondsText(r.timeMs)}`;
+    s +=
+      `,"message":${JSON.stringify(r.message)}` +
       `,"file":${this.fileJson(r.file)},"offset":${r.offset},"id":"${r.id}",${this.#tail}`;
     if (r.truncated) s += ',"truncated":true';
     if (r.fields !== undefined) {

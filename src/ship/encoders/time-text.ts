@@ -19,18 +19,6 @@ export function nanosText(ms: number): string {
   return whole === 0 ? String(sub) : `${whole}${pad6(sub)}`;
 }
 
-/**
- * Nanoseconds for a line: the millisecond time, with the sub-millisecond digits taken
- * from the line's byte offset. Lines read in one chunk share a read time; without this
- * an idempotent store (Loki) would keep only one of two identical lines read in the
- * same millisecond. The offset is stable across re-sends, the shift is below 1 ms.
- */
-export function lineNanosText(ms: number, offset: number): string {
-  const whole = Math.floor(ms);
-  const sub = offset % 1_000_000;
-  return whole === 0 ? String(sub) : `${whole}${pad6(sub)}`;
-}
-
 /** Orders decimal strings without leading zeros numerically (shorter is smaller). */
 export function compareDecimalText(a: string, b: string): number {
   if (a.length !== b.length) return a.length - b.length;

@@ -25,3 +25,14 @@ t.test('ndjson: one object per line', async (t) => {
   t.equal(enc.contentType, 'application/x-ndjson');
   t.equal(String(enc.body([rec(0, ACCESS), rec(96, 'b')].map((r) => enc.encode(r)))), `${doc(0, ACCESS)}\n${doc(96, 'b')}\n`);
 });
+
+t.test("json and ndjson records carry the time in epoch seconds too, as Fluentd's in_http reads it", async (t) => {
+  const fluentd = { ...ctx, epochTimeField: 'time' };
+  const parsed = rec(0, ACCESS, { timeMs: Date.parse('2026-11-25T21:00:00Z'), fields: { status: 200 } });
+  for (const enc of [jsonArrayEncoder(fluentd), ndjsonEncoder(fluentd)]) {
+    const text = String(enc.body([enc.encode(parsed), enc.encode(rec(96, 'b'))]));
+    t.match(text, /^\[?\{"@timestamp":"2026-11-25T21:00:00.000Z","time":1795640400.000,"message":/, 'the line\'s time, after @timestamp');
+    t.match(text, /"@timestamp":"2026-11-25T21:00:00.123Z","time":1795640400.123,"message":"b"/, 'the read time when the line has none');
+  }
+  t.notMatch(String(jsonArrayEncoder(ctx).encode(rec(0, 'x'))), /"time"/, 'not without the key');
+});

@@ -40,23 +40,30 @@ t.test('golden: streams by label set, nanosecond strings, sorted by time within 
       {
         stream: labels('/pod-data/access.log'),
         values: [
-          ['1795640399123000200', 'older'],
-          ['1795640400123000000', ACCESS],
-          ['1795640400123000096', 'second "quoted" line\ttab'],
+          ['1795640399123695032', 'older'],
+          ['1795640400123694632', ACCESS],
+          ['1795640400123694824', 'second "quoted" line\ttab'],
         ],
       },
-      { stream: labels('/pod-data/error.log'), values: [['1795640400118000000', 'error line']] },
+      { stream: labels('/pod-data/error.log'), values: [['1795640400118694632', 'error line']] },
     ],
   });
   t.equal(body, expected);
   t.same(lokiPushProblems(body), []);
 });
 
-t.test('identical lines read in the same millisecond stay distinct entries (offset in the nanoseconds)', async (t) => {
+t.test('identical lines with one time stay distinct entries (the offset in the free nanoseconds)', async (t) => {
   const enc = lokiEncoder(ctx, opts());
-  const body = String(enc.body([enc.encode(rec(0, 'GET /healthz 200')), enc.encode(rec(17, 'GET /healthz 200'))]));
-  const values = JSON.parse(body).streams[0].values;
-  t.same(values.map((v: string[]) => v[0]), [`${T0}000000`, `${T0}000017`]);
+  const second = T0 - 123; // a parsed nginx time: a whole second
+  const line = '10.0.0.7 - - [25/Nov/2026:21:00:00 +0000] "GET /healthz HTTP/1.1" 200 2 "-" "kube-probe/1.31"';
+  const records = [
+    rec(0, 'GET /healthz 200'),
+    rec(17, 'GET /healthz 200'),
+    rec(0, line, { timeMs: second }),
+    rec(1_000_000, line, { timeMs: second }),
+  ];
+  const values = JSON.parse(String(enc.body(records.map((r) => enc.encode(r))))).streams[0].values as string[][];
+  t.same(values.map((v) => v[0]), [`${T0}694632`, `${T0}694666`, '1795640400425694633', '1795640400427694633']);
 });
 
 t.test('labels from parsed fields, missing values omitted, structured metadata, JSON lines', async (t) => {
@@ -133,5 +140,5 @@ t.test('responses: what is delivered, retried, split and dead-lettered', async (
 t.test('size counts the entry', async (t) => {
   const enc = lokiEncoder(ctx, opts());
   const e = enc.encode(rec(0, 'héllo'));
-  t.equal(enc.size(e), Buffer.byteLength(`["${T0}000000","héllo"]`) + 1);
+  t.equal(enc.size(e), Buffer.byteLength(`["${T0}694632","héllo"]`) + 1);
 });

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { NginxParser } from '../../../src/record/nginx-parser.js';
 import { otlpEncoder, otlpResourceAttributes, readOtlpResponse } from '../../../src/ship/encoders/otlp.js';
 import { ExactNumber } from '../../../src/record/exact-number.js';
 import { anyValueJson } from '../../../src/ship/encoders/otlp-value.js';
@@ -93,6 +94,71 @@ t.test('golden: resourceLogs → scopeLogs → logRecords with semantic-conventi
   };
   t.equal(body, JSON.stringify(expected));
   t.same(otlpLogsProblems(body), []);
+});
+
+t.test('nginx fields: OpenTelemetry semantic-convention names, severity from the level', async (t) => {
+  const enc = otlpEncoder(ctx, { version: '1.2.3' });
+  const parser = new NginxParser();
+  const parsed = (offset: number, line: string) => {
+    const p = parser.parse(line);
+    if (typeof p === 'string') throw new Error(p);
+    return rec(offset, line, { timeMs: p.timeMs ?? T0, fields: p.fields, parsedBy: 'nginx' });
+  };
+  const access =
+    '10.0.0.7 - alice [25/Nov/2026:21:00:00 +0000] "GET /search?q=shoes&page=2 HTTP/2.0" 200 615 "https://shop.example/" "curl/8.5.0" "203.0.113.7, 10.0.0.1" 0.004 0.003';
+  const error =
+    '2026/11/25 21:00:00 [crit] 12#13: *7 open() "/x/missing.png" failed (2: No such file or directory), client: 10.0.0.7, server: shop.example, request: "PROPFIND /x HTTP/1.1", host: "shop.example:8080"';
+  const body = JSON.parse(String(enc.body([parsed(0, access), parsed(200, error)].map((r) => enc.encode(r)))));
+  const [a, e] = body.resourceLogs[0].scopeLogs[0].logRecords;
+  const attrs = (r: { attributes: Array<{ key: string; value: unknown }> }) => Object.fromEntries(r.attributes.map((x) => [x.key, x.value]));
+  const strArray = (v: string) => ({ arrayValue: { values: [{ stringValue: v }] } });
+  t.same(attrs(a), {
+    'log.file.path': { stringValue: '/pod-data/access.log' },
+    'log.file.name': { stringValue: 'access.log' },
+    'log.record.uid': { stringValue: 'a1b2c3d4e5f60718-0' },
+    'client.address': { stringValue: '10.0.0.7' },
+    'user.name': { stringValue: 'alice' },
+    'http.request.method': { stringValue: 'GET' },
+    'url.path': { stringValue: '/search' },
+    'url.query': { stringValue: 'q=shoes&page=2' },
+    'network.protocol.name': { stringValue: 'http' },
+    'network.protocol.version': { stringValue: '2' },
+    'http.response.status_code': { intValue: '200' },
+    'http.response.body.size': { intValue: '615' },
+    'http.request.header.referer': strArray('https://shop.example/'),
+    'user_agent.original': { stringValue: 'curl/8.5.0' },
+    'http.request.header.x-forwarded-for': strArray('203.0.113.7, 10.0.0.1'),
+    request_time: { doubleValue: 0.004 },
+    upstream_response_time: { doubleValue: 0.003 },
+  });
+  t.equal(a.timeUnixNano, '1795640400000000000', "nginx's time");
+  t.equal(a.severityNumber, 9, 'an access line: INFO from the 200');
+  t.same(attrs(e), {
+    'log.file.path': { stringValue: '/pod-data/access.log' },
+    'log.file.name': { stringValue: 'access.log' },
+    'log.record.uid': { stringValue: 'a1b2c3d4e5f60718-c8' },
+    'process.pid': { intValue: '12' },
+    'thread.id': { intValue: '13' },
+    connection: { intValue: '7' },
+    error: { stringValue: 'open() "/x/missing.png" failed (2: No such file or directory)' },
+    'client.address': { stringValue: '10.0.0.7' },
+    'server.address': { stringValue: 'shop.example' },
+    'http.request.method': { stringValue: '_OTHER' },
+    'http.request.method_original': { stringValue: 'PROPFIND' },
+    'url.path': { stringValue: '/x' },
+    'network.protocol.name': { stringValue: 'http' },
+    'network.protocol.version': { stringValue: '1.1' },
+    'http.request.header.host': strArray('shop.example:8080'),
+  });
+  t.same([e.severityNumber, e.severityText], [18, 'crit'], 'crit is ERROR2 (the data model\'s syslog Critical); no level attribute beside it');
+  t.same(otlpLogsProblems(JSON.stringify(body)), []);
+
+  const json = rec(0, '{"status":"ok"}', { fields: { status: 'ok', path: '/a?b' }, parsedBy: 'json' });
+  t.same(
+    JSON.parse(String(enc.body([enc.encode(json)]))).resourceLogs[0].scopeLogs[0].logRecords[0].attributes.slice(3),
+    [str('status', 'ok'), str('path', '/a?b')],
+    "another parser's fields keep their names",
+  );
 });
 
 t.test('the OTLP rules catch what a collector would refuse', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { compareDecimalText, epochSecondsText, lineNanosText, nanosText } from '../../../src/ship/encoders/time-text.js';
+import { compareDecimalText, epochSecondsText, nanosText } from '../../../src/ship/encoders/time-text.js';
 
 t.test('nanoseconds as decimal text, exact beyond 2^53', async (t) => {
   t.equal(nanosText(1795640400123), '1795640400123000000');
@@ -8,13 +8,6 @@ t.test('nanoseconds as decimal text, exact beyond 2^53', async (t) => {
   t.equal(nanosText(1795640400123.9999999), '1795640400124000000', 'rounding carries into the millisecond');
   t.equal(nanosText(0), '0');
   t.equal(BigInt(nanosText(1795640400123)), 1795640400123n * 1_000_000n);
-});
-
-t.test('line nanoseconds carry the offset below the millisecond', async (t) => {
-  t.equal(lineNanosText(1795640400123, 0), '1795640400123000000');
-  t.equal(lineNanosText(1795640400123, 96), '1795640400123000096');
-  t.equal(lineNanosText(1795640400123, 1_000_096), '1795640400123000096', 'modulo a million');
-  t.equal(lineNanosText(1795640400123.7, 5), '1795640400123000005');
 });
 
 t.test('decimal order', async (t) => {
