@@ -11,6 +11,9 @@
 //   BENCH_INPUT_DIR   where the generated input is cached (<tmpdir>/tailship-bench)
 //   BENCH_NODE        node binary for tailship (this one)   BENCH_NODE_ARGS  flags before dist/main.js
 //   BENCH_ENV         extra environment for tailship, 'K=V K=V' (e.g. MALLOC_ARENA_MAX=2)
+//   BENCH_CPU_PROF    a folder: every tailship run writes a CPU profile there (node --cpu-prof;
+//                     stopped with SIGTERM, so its drain adds a few idle seconds; read the
+//                     profiles with bench/profile-window.ts)
 //   BENCH_LATENCY_RATE (5000 lines/s), BENCH_LATENCY_SECONDS (20), BENCH_IDLE_FILES (1000),
 //   BENCH_IDLE_SECONDS (10), BENCH_OUTAGE_MB (500)
 import { execFileSync, fork } from 'node:child_process';
@@ -47,6 +50,7 @@ const runtime: TailshipRuntime = {
   node: env['BENCH_NODE'] ?? process.execPath,
   nodeArgs: (env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
   env: Object.fromEntries((env['BENCH_ENV'] ?? '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+  cpuProfileDir: env['BENCH_CPU_PROF'] || undefined,
 };
 /** tailship's default TAILSHIP_BATCH_LINGER_MS: the latency target is this + 50 ms. */
 const LINGER_MS = 1000;

@@ -21,15 +21,18 @@ export interface Shipper {
   readonly get: (path: string) => Promise<Response | undefined>;
   /** CPU and peak RSS as the process reported them itself before exiting (the raw baseline). */
   readonly selfReport?: () => { cpuSeconds: number; peakRssMiB: number } | undefined;
-  /** Stops it at once (SIGKILL: the figures are taken before) and waits for the exit. */
+  /**
+   * Stops it at once (SIGKILL: the figures are taken before) and waits for the exit; with
+   * a CPU profile being taken, SIGTERM instead, so that node writes the profile.
+   */
   stop(): Promise<void>;
 }
 
-function track(name: ShipperName, child: ChildProcess, startedAt: number, port: () => number | undefined, out: string[]): Shipper {
+function track(name: ShipperName, child: ChildProcess, startedAt: number, port: () => number | undefined, out: string[], signal: NodeJS.Signals = 'SIGKILL'): Shipper {
   let exited = child.exitCode !== null;
   const gone = new Promise<void>((resolve) => child.on('exit', () => ((exited = true), resolve())));
   child.on('exit', (code, signal) => {
-    if (signal !== 'SIGKILL' && code !== 0) out.push(`[${name} exited with ${code ?? signal}]`);
+    if (signal !== 'SIGKILL' && signal !== 'SIGTERM' && code !== 0) out.push(`[${name} exited with ${code ?? signal}]`);
   });
   return {
     name,
@@ -43,7 +46,7 @@ function track(name: ShipperName, child: ChildProcess, startedAt: number, port: 
       return fetch(`http://127.0.0.1:${p}${path}`).catch(() => undefined);
     },
     stop: async () => {
-      if (!exited) child.kill('SIGKILL');
+      if (!exited) child.kill(signal);
       await gone;
     },
   };
@@ -55,6 +58,8 @@ export interface TailshipRuntime {
   readonly nodeArgs: readonly string[];
   /** Extra environment (e.g. MALLOC_* to compare runtime settings). */
   readonly env: Readonly<Record<string, string>>;
+  /** Take a CPU profile of every tailship run into this folder (node --cpu-prof). */
+  readonly cpuProfileDir?: string | undefined;
 }
 
 /**
@@ -63,7 +68,8 @@ export interface TailshipRuntime {
  */
 export function startTailship(rt: TailshipRuntime, env: Record<string, string>): Shipper {
   const startedAt = Date.now();
-  const child = spawn(rt.node, [...rt.nodeArgs, MAIN], {
+  const profile = rt.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${rt.cpuProfileDir}`, '--cpu-prof-interval=500'] : [];
+  const child = spawn(rt.node, [...rt.nodeArgs, ...profile, MAIN], {
     env: { PATH: process.env['PATH'] ?? '', ...rt.env, TAILSHIP_HEALTH_PORT: '0', TAILSHIP_HEALTH_HOST: '127.0.0.1', TAILSHIP_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -81,7 +87,7 @@ export function startTailship(rt: TailshipRuntime, env: Record<string, string>):
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => out.push(d));
-  return track('tailship', child, startedAt, () => port, out);
+  return track('tailship', child, startedAt, () => port, out, rt.cpuProfileDir ? 'SIGTERM' : 'SIGKILL');
 }
 
 export interface FluentBitOptions {
