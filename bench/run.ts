@@ -5,6 +5,7 @@
 // Environment (all optional):
 //   FLUENT_BIT        a fluent-bit binary; without it tailship runs alone and the comparison is skipped
 //   BENCH_MB          input size, MB (500)                 BENCH_RUNS     runs per shipper (3)
+//   (12 minutes with the defaults on the shared 2-core development machine)
 //   BENCH_ONLY        scenarios, comma-separated (default all but outage and stages):
 //                     sink,plain,gzip,parser,latency,idle,startup,outage,stages
 //   BENCH_OUT         where results.json, results.md and chart.svg go (bench/results)

@@ -101,11 +101,14 @@ export function markdown(r: Results): string {
       (fb ? ` ${r.fluentBit}: tail → http \`format json_lines\`, defaults but \`read_from_head on\` (the file exists when it starts), \`compress gzip\` for the gzip pair, a regex nginx parser for the parser pair.` : ''),
   );
   if (r.sink?.length) {
-    const best = Math.max(...Object.values(r.backlog).flatMap((b) => Object.values(b ?? {}).flatMap((runs) => runs.map((x) => x.records / x.seconds))));
+    const runs = Object.values(r.backlog).flatMap((b) => Object.values(b ?? {}).flat());
+    const busiest = runs.reduce<BacklogRun | undefined>((a, x) => (a === undefined || x.sinkBusy > a.sinkBusy ? x : a), undefined);
+    const shippers = runs.filter((x) => x.shipper !== 'node-raw').map((x) => x.records / x.seconds);
     lines.push(
       '',
-      `The sink alone (1 MiB NDJSON bodies, 4 at a time): ${r.sink.map((s) => `${f0(s.recordsPerSecond)} records/s ${s.gzip ? 'gzip' : 'plain'} (${f0(s.mbps)} MB/s of body, sink ${(s.sinkBusy * 100).toFixed(0)} % of a core)`).join('; ')}` +
-        (Number.isFinite(best) ? `. The fastest run above delivered ${f0(best)} records/s; the sink's busiest share of a core in any run: ${(Math.max(...Object.values(r.backlog).flatMap((b) => Object.values(b ?? {}).flatMap((runs) => runs.map((x) => x.sinkBusy)))) * 100).toFixed(0)} %.` : '.'),
+      `The sink alone (1 MiB NDJSON bodies, 4 at a time): ${r.sink.map((s) => `${f0(s.recordsPerSecond)} records/s ${s.gzip ? 'gzip' : 'plain'} (${f0(s.mbps)} MB/s of body, the sink at ${(s.sinkBusy * 100).toFixed(0)} % of a core)`).join('; ')}; ` +
+        'below 100 % of a core, the load process was the limit, not the sink.' +
+        (busiest ? ` In the runs above the sink was at most ${(busiest.sinkBusy * 100).toFixed(0)} % busy (${busiest.shipper}, ${f0(busiest.records / busiest.seconds)} records/s)${shippers.length ? `; tailship and Fluent Bit delivered at most ${f0(Math.max(...shippers))} records/s` : ''}.` : ''),
     );
   }
   if (r.outage) {
