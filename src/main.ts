@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Entry point: parses flags and the environment, wires the pipeline and the health
 // server, and turns signals into a drain. Nothing imports this module.
+// First: sizes V8's heap before anything else is loaded (see heap-tuning.ts).
+import './heap-tuning.js';
 import { readFileSync } from 'node:fs';
 import { EXIT_CONFIG, ConfigError, describeConfig, loadConfig, misspellingHint } from './config/load-config.js';
 import { EXIT_USAGE, parseCommandLine, USAGE } from './command-line.js';

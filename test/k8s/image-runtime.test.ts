@@ -1,7 +1,6 @@
-// The memory test and the benchmark run tailship with the image's node flags and malloc
-// ENV, read from docker/Dockerfile: the reading must find them, or they would measure
-// some other runtime than the one users get.
-import { spawnSync } from 'node:child_process';
+// The memory test runs tailship with the image's node flags and malloc ENV, read from
+// docker/Dockerfile: the reading must find them, or it would measure some other runtime
+// than the one users get. Today the image has none (heap-tuning.ts does it in-process).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -29,13 +28,12 @@ t.test('reads the runtime stage: ENTRYPOINT node flags and MALLOC_* ENV', async 
   t.throws(() => imageRuntime('ENTRYPOINT ["/usr/local/bin/node", "-e", "1"]'), /does not run main.js/);
 });
 
-t.test('the real Dockerfile gives node flags that this node accepts', async (t) => {
+t.test('the image runs tailship as `node dist/main.js` does: no node flags, no malloc ENV', async (t) => {
+  // tailship sizes V8's heap itself (src/heap-tuning.ts); a heap flag on the ENTRYPOINT
+  // would turn that off in the image only, and a MALLOC_* setting would reach the image
+  // only: both would make the image's memory and CPU differ from every other way to run it.
   const runtime = imageRuntime();
-  t.ok(runtime.nodeArgs.length > 0, `flags: ${runtime.nodeArgs.join(' ')}`);
-  // Every malloc setting the Dockerfile names is read (none lost to a form not parsed).
-  const named = new Set([...readFileSync(DOCKERFILE, 'utf8').matchAll(/\b(MALLOC_\w+)=/g)].map((m) => m[1]));
-  t.ok(named.size > 0);
-  t.same(new Set(Object.keys(runtime.env)), named, `env: ${JSON.stringify(runtime.env)}`);
-  const run = spawnSync(process.execPath, [...runtime.nodeArgs, '-e', 'process.exit(0)'], { encoding: 'utf8' });
-  t.equal(run.status, 0, run.stderr);
+  t.same(runtime.nodeArgs, []);
+  t.same(runtime.env, {});
+  t.notMatch(readFileSync(DOCKERFILE, 'utf8'), /^ENV\s.*\bMALLOC_\w+=/m);
 });

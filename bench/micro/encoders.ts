@@ -1,16 +1,16 @@
 // Micro-benchmark of the collector encoders: encode (per line, the hot path), then body
 // (per request) and gzip at level 1, per protocol, in CPU time. Prints figures; not a test.
-// Run: node --import @tapjs/typescript/import bench/encoders.ts
+// Run: node --import @tapjs/typescript/import bench/micro/encoders.ts (or BENCH_ONLY=stages npm run bench)
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
-import type { LogRecord, RecordContext } from '../src/record/log-record.js';
-import { elasticsearchEncoder } from '../src/ship/encoders/elasticsearch.js';
-import type { Encoder } from '../src/ship/encoders/encoder.js';
-import { jsonArrayEncoder } from '../src/ship/encoders/json-array.js';
-import { lokiEncoder } from '../src/ship/encoders/loki.js';
-import { ndjsonEncoder } from '../src/ship/encoders/ndjson.js';
-import { otlpEncoder } from '../src/ship/encoders/otlp.js';
-import { splunkHecEncoder } from '../src/ship/encoders/splunk-hec.js';
+import type { LogRecord, RecordContext } from '../../src/record/log-record.js';
+import { elasticsearchEncoder } from '../../src/ship/encoders/elasticsearch.js';
+import type { Encoder } from '../../src/ship/encoders/encoder.js';
+import { jsonArrayEncoder } from '../../src/ship/encoders/json-array.js';
+import { lokiEncoder } from '../../src/ship/encoders/loki.js';
+import { ndjsonEncoder } from '../../src/ship/encoders/ndjson.js';
+import { otlpEncoder } from '../../src/ship/encoders/otlp.js';
+import { splunkHecEncoder } from '../../src/ship/encoders/splunk-hec.js';
 
 /** CPU time of this process (user + system), so other load on the machine does not count. */
 const cpuMs = () => {

@@ -1,16 +1,16 @@
 // Micro-benchmark of the record stage's parsers: cost per line and per million lines.
-// A script that prints figures, not a test. Run: node --import @tapjs/typescript/import bench/parse.ts
+// A script that prints figures, not a test. Run: node --import @tapjs/typescript/import bench/micro/parse.ts (or BENCH_ONLY=stages npm run bench)
 // (tap's TypeScript loader, already a dev dependency; it compiles once, then runs at full speed).
 import { performance } from 'node:perf_hooks';
-import { AckQueue } from '../src/ack/ack-queue.js';
-import { JsonParser } from '../src/record/json-parser.js';
-import { unescapeNginx } from '../src/record/nginx-escape.js';
-import { NginxParser } from '../src/record/nginx-parser.js';
-import type { LineParser, ParsedLine } from '../src/record/parser.js';
-import { RecordAssembler, type RecordOptions } from '../src/record/record-assembler.js';
-import { RecordStage } from '../src/record/record-stage.js';
-import { RegexParser } from '../src/record/regex-parser.js';
-import { parseTimeLocal } from '../src/record/timestamps.js';
+import { AckQueue } from '../../src/ack/ack-queue.js';
+import { JsonParser } from '../../src/record/json-parser.js';
+import { unescapeNginx } from '../../src/record/nginx-escape.js';
+import { NginxParser } from '../../src/record/nginx-parser.js';
+import type { LineParser, ParsedLine } from '../../src/record/parser.js';
+import { RecordAssembler, type RecordOptions } from '../../src/record/record-assembler.js';
+import { RecordStage } from '../../src/record/record-stage.js';
+import { RegexParser } from '../../src/record/regex-parser.js';
+import { parseTimeLocal } from '../../src/record/timestamps.js';
 
 const N = Number(process.env['BENCH_LINES'] ?? 1_000_000);
 const ROUNDS = 9;
