@@ -9,7 +9,7 @@ import type { Metrics } from './health/metrics.js';
 import type { AckQueue } from './ack/ack-queue.js';
 import type { LogRecord, RecordContext } from './record/log-record.js';
 import { RecordAssembler } from './record/record-assembler.js';
-import { RateLimit } from './record/rate-limit.js';
+import { RateLimit } from './log/rate-limit.js';
 import { RecordStage } from './record/record-stage.js';
 import { DEAD_LETTER_FILE, DeadLetterFile } from './ship/dead-letter.js';
 import { createEncoder } from './ship/encoders/create-encoder.js';

@@ -1,10 +1,10 @@
 import type { AckQueue } from '../ack/ack-queue.js';
+import { RateLimit } from '../log/rate-limit.js';
 import { JsonParser } from './json-parser.js';
 import type { LogRecord, RecordContext } from './log-record.js';
 import { NGINX_FIELD_NAMES, NginxParser } from './nginx-parser.js';
 import type { LineParser, ParserName } from './parser.js';
 import { firstMatch, pathMatcher } from './path-rules.js';
-import { RateLimit } from './rate-limit.js';
 import { RegexParser } from './regex-parser.js';
 import { joinedRecordId, recordId } from './record-id.js';
 import { guardFields, reservedKeys } from './reserved-names.js';
