@@ -1,6 +1,6 @@
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus, firstKiB, type SendOutcome } from '../send-outcome.js';
-import { CONCATENATED, frameBody } from './bytes.js';
+import { CONCATENATED, frameBody } from '../../batch/byte-frame.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
 import { IndexName } from './es-index.js';
 import { RecordJson } from './record-json.js';

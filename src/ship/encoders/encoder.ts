@@ -1,6 +1,6 @@
 import type { LogRecord } from '../../record/log-record.js';
 import type { SendOutcome } from '../send-outcome.js';
-import type { ByteFrame } from './bytes.js';
+import type { ByteFrame } from '../../batch/byte-frame.js';
 
 /** A collector's response, as the response reader sees it. */
 export interface CollectorResponse {

@@ -1,7 +1,7 @@
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus } from '../send-outcome.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
-import { frameBody, JSON_ARRAY } from './bytes.js';
+import { frameBody, JSON_ARRAY } from '../../batch/byte-frame.js';
 import { RecordJson } from './record-json.js';
 
 

@@ -3,7 +3,7 @@ import { classifyStatus } from '../send-outcome.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
 import { parseFieldRef, resolveFieldRef, type FieldRef } from './field-ref.js';
 import { RecordJson } from './record-json.js';
-import { frameBody } from './bytes.js';
+import { frameBody } from '../../batch/byte-frame.js';
 import { lineNanosText } from './time-text.js';
 
 export interface LokiOptions {

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus, firstKiB, type SendOutcome } from '../send-outcome.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
-import { frameBody, type ByteFrame } from './bytes.js';
+import { frameBody, type ByteFrame } from '../../batch/byte-frame.js';
 import { anyValueJson, stringAttributeJson } from './otlp-value.js';
 import { severityOf } from './severity.js';
 import { nanosText } from './time-text.js';
