@@ -2,13 +2,12 @@
 // This is the single source of truth for names: the README table, the Kubernetes
 // manifests' test and the unknown-variable warning all read it.
 //
-// Each variable is a string turned into a value by one of the small parsers below (units
-// in units.ts). That is all a schema library did here, and loading zod for it cost 6–7 MiB
-// of resident memory for the life of the process, about a tenth of what the memory bound
-// leaves the process beyond its budget.
+// Each variable is a string turned into a value by one of the small parsers below (the
+// text forms are read in env-values.ts). That is all a schema library did here, and
+// loading zod for it cost 6–7 MiB of resident memory for the life of the process, about a
+// tenth of what the memory bound leaves the process beyond its budget.
 import { PARSER_NAMES } from '../record/parser.js';
-import { parseParserRules } from './record-config.js';
-import { parseDuration, parseList, parsePairs, parseSize } from './units.js';
+import { parseDuration, parseList, parsePairs, parseParserRules, parseSize } from './env-values.js';
 
 /** A value, or the form that was expected, shown in the one-line error. */
 type Parsed<T> = { readonly value: T } | { readonly expected: string };
