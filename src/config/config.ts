@@ -1,4 +1,5 @@
 // The validated, frozen configuration passed down from main. Units are in the names.
+import type { KubernetesMeta } from '../record/kubernetes-meta.js';
 import type { RecordsConfig } from './record-config.js';
 
 export interface Config {
@@ -51,13 +52,7 @@ export interface Config {
   readonly metadata: {
     readonly host: string;
     readonly fields: ReadonlyArray<readonly [string, string]>;
-    readonly kubernetes: {
-      readonly pod?: string | undefined;
-      readonly namespace?: string | undefined;
-      readonly node?: string | undefined;
-      readonly podIp?: string | undefined;
-      readonly container?: string | undefined;
-    };
+    readonly kubernetes: KubernetesMeta;
   };
 }
 

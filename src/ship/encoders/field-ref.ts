@@ -1,3 +1,4 @@
+import { KUBERNETES_FIELDS, type KubernetesMeta } from '../../record/kubernetes-meta.js';
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 
 /**
@@ -16,13 +17,9 @@ export type FieldRef =
   | { readonly kind: 'field'; readonly name: string; readonly path: readonly string[] };
 
 /** `$kubernetes.*` references: the Pod's Downward API metadata, by reference name. */
-export const KUBERNETES_REFS: ReadonlyMap<string, (k: RecordContext['kubernetes']) => string | undefined> = new Map([
-  ['kubernetes.pod', (k: RecordContext['kubernetes']) => k.pod],
-  ['kubernetes.namespace', (k: RecordContext['kubernetes']) => k.namespace],
-  ['kubernetes.node', (k: RecordContext['kubernetes']) => k.node],
-  ['kubernetes.container', (k: RecordContext['kubernetes']) => k.container],
-  ['kubernetes.pod_ip', (k: RecordContext['kubernetes']) => k.podIp],
-]);
+export const KUBERNETES_REFS: ReadonlyMap<string, (k: KubernetesMeta) => string | undefined> = new Map(
+  KUBERNETES_FIELDS.map((f) => [`kubernetes.${f.name}`, (k: KubernetesMeta) => k[f.key]]),
+);
 
 /** The syntax of a reference: `$` then a name with dots (`$kubernetes.pod`, `$status`). */
 export const FIELD_REF_RE = /^\$[A-Za-z_@][\w.@-]*$/;

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { kubernetesValues } from '../../record/kubernetes-meta.js';
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus, firstKiB, type SendOutcome } from '../send-outcome.js';
 import type { CollectorResponse, Encoder } from './encoder.js';
@@ -22,15 +23,10 @@ const OTLP_RETRY = new Set([429, 502, 503, 504]);
  * `service.name`: a `service.name` in TAILSHIP_FIELDS, else the source container's name.
  */
 export function otlpResourceAttributes(ctx: RecordContext): Array<[string, string]> {
-  const k = ctx.kubernetes;
   const fromFields = ctx.fields.find(([key]) => key === 'service.name')?.[1];
-  const out: Array<[string, string]> = [['service.name', fromFields || k.container || 'tailship']];
+  const out: Array<[string, string]> = [['service.name', fromFields || ctx.kubernetes.container || 'tailship']];
   out.push(['host.name', ctx.host]);
-  if (k.pod) out.push(['k8s.pod.name', k.pod]);
-  if (k.namespace) out.push(['k8s.namespace.name', k.namespace]);
-  if (k.node) out.push(['k8s.node.name', k.node]);
-  if (k.container) out.push(['k8s.container.name', k.container]);
-  if (k.podIp) out.push(['k8s.pod.ip', k.podIp]);
+  for (const { otel, value } of kubernetesValues(ctx.kubernetes)) out.push([otel, value]);
   for (const [key, value] of ctx.fields) if (key !== 'service.name') out.push([key, value]);
   return out;
 }

@@ -1,3 +1,4 @@
+import { kubernetesValues } from '../../record/kubernetes-meta.js';
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import { classifyStatus, firstKiB, type SendOutcome } from '../send-outcome.js';
 import { CONCATENATED, frameBody } from '../../batch/byte-frame.js';
@@ -27,11 +28,7 @@ export function splunkHecEncoder(ctx: RecordContext, opts: SplunkHecOptions): En
   if (opts.sourcetype) meta += `,"sourcetype":${JSON.stringify(opts.sourcetype)}`;
   if (opts.index) meta += `,"index":${JSON.stringify(opts.index)}`;
   const fields: Record<string, string> = {};
-  const k = ctx.kubernetes;
-  if (k.pod) fields['pod'] = k.pod;
-  if (k.namespace) fields['namespace'] = k.namespace;
-  if (k.node) fields['node'] = k.node;
-  if (k.container) fields['container'] = k.container;
+  for (const { name, value } of kubernetesValues(ctx.kubernetes)) fields[name] = value;
   for (const [key, value] of ctx.fields) fields[key] = value;
   const fieldsText = Object.keys(fields).length > 0 ? `,"fields":${JSON.stringify(fields)}` : '';
   let lastFile = '';

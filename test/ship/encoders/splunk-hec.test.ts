@@ -3,7 +3,7 @@ import { readHecResponse, splunkHecEncoder } from '../../../src/ship/encoders/sp
 import { hecProblems, parseHecEvents } from '../../helpers/protocol-rules.js';
 import { ACCESS, ctx, rec } from '../../helpers/records.js';
 
-const FIELDS = '"fields":{"pod":"web-7d4b9","namespace":"shop","node":"worker-1","container":"nginx-container","env":"prod"}';
+const FIELDS = '"fields":{"pod":"web-7d4b9","namespace":"shop","node":"worker-1","pod_ip":"10.1.2.3","container":"nginx-container","env":"prod"}';
 
 t.test('golden: one event object per record, epoch seconds, line or parsed object', async (t) => {
   const enc = splunkHecEncoder(ctx, { sourcetype: 'nginx:plus:access', index: 'web' });
