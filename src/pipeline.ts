@@ -5,6 +5,7 @@ import { BatchBuilder, type Batch } from './batch/batch.js';
 import { CheckpointStore } from './checkpoint/checkpoint-store.js';
 import type { Config } from './config/config.js';
 import { redactUrl } from './config/load-config.js';
+import { collectorClientOptions } from './config/stage-options.js';
 import type { Metrics } from './health/metrics.js';
 import type { AckQueue } from './ack/ack-queue.js';
 import type { LogRecord, RecordContext } from './record/log-record.js';
@@ -12,7 +13,7 @@ import { RecordAssembler } from './record/record-assembler.js';
 import { RateLimit } from './log/rate-limit.js';
 import { RecordStage } from './record/record-stage.js';
 import { DEAD_LETTER_FILE, DeadLetterFile } from './ship/dead-letter.js';
-import { createEncoder } from './ship/encoders/create-encoder.js';
+import { createEncoder } from './ship/protocol.js';
 import type { Encoder } from './ship/encoders/encoder.js';
 import { CollectorClient } from './ship/collector-client.js';
 import { initialCollectorState, Shipper, type CollectorState } from './ship/shipper.js';
@@ -85,7 +86,7 @@ export class Pipeline {
       fields: config.metadata.fields,
       timestampField: config.records.timestampField,
     };
-    this.#encoder = createEncoder(config, ctx, version);
+    this.#encoder = createEncoder(config.sink, ctx, version);
     const recordLog = log.child({ component: 'records' });
     this.#assembler = new RecordStage(
       new RecordAssembler(
@@ -117,7 +118,12 @@ export class Pipeline {
     const checkpoints = await this.#store.load();
     this.#log.info({ stateDir: c.state.dir, files: checkpoints.length }, 'checkpoints loaded');
 
-    const collector = new CollectorClient(c, this.#encoder, this.#version, this.#log.child({ component: 'collector' }));
+    const collector = new CollectorClient(
+      collectorClientOptions(c),
+      this.#encoder,
+      this.#version,
+      this.#log.child({ component: 'collector' }),
+    );
     this.#collector = collector;
     const shipLog = this.#log.child({ component: 'shipper' });
     const m = this.#metrics;

@@ -151,7 +151,7 @@ const ENV_SPEC = {
   TAILSHIP_RETRY_LIMIT: retryLimit.withDefault('unlimited'),
   TAILSHIP_DEAD_LETTER_MAX_BYTES: size(1024).withDefault('64MiB'),
   TAILSHIP_MEMORY_LIMIT: size(1024 * 1024).withDefault('64MiB'),
-  // Collector protocol, request options, auth and TLS (checked further in sink-config.ts)
+  // Collector protocol, request options, auth and TLS (checked further in collector-config.ts)
   TAILSHIP_SINK: oneOf(['ndjson', 'json', 'loki', 'elasticsearch', 'opensearch', 'otlp', 'splunk_hec'] as const).withDefault(
     'ndjson',
   ),

@@ -1,11 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.js';
-import { Credentials } from './auth.js';
+import { Credentials, type AuthOptions } from './auth.js';
 import { collectorUrl } from './collector-url.js';
 import type { Encoder } from './encoders/encoder.js';
 import { HttpTransport } from './http-transport.js';
-import { tlsConnectOptions } from './tls-options.js';
+import type { SinkKind } from './protocol.js';
+import { tlsConnectOptions, type CollectorTlsOptions } from './tls-options.js';
+
+export interface CollectorClientOptions {
+  /** TAILSHIP_COLLECTOR_URL; credentials in it are sent as basic auth. */
+  readonly url: URL;
+  readonly kind: SinkKind;
+  readonly requestTimeoutMs: number;
+  /** Connections in the pool: one per request in flight. */
+  readonly connections: number;
+  /** TAILSHIP_HEADERS. */
+  readonly headers: ReadonlyArray<{ readonly name: string; readonly secretValue: string }>;
+  /** Sent as X-Scope-OrgID. */
+  readonly tenantId: string | undefined;
+  readonly auth: AuthOptions;
+  readonly tls: CollectorTlsOptions;
+}
 
 /**
  * Everything about talking to the collector that is not the body: the URL (with the
@@ -18,9 +33,8 @@ export class CollectorClient {
   readonly #credentials: Credentials;
   readonly #base: Readonly<Record<string, string>>;
 
-  constructor(config: Config, encoder: Encoder<unknown>, version: string, log: Logger) {
-    const c = config;
-    this.url = collectorUrl(c.delivery.url, encoder.defaultPath);
+  constructor(c: CollectorClientOptions, encoder: Encoder<unknown>, version: string, log: Logger) {
+    this.url = collectorUrl(c.url, encoder.defaultPath);
     const tls = this.url.protocol === 'https:' ? tlsConnectOptions(c.tls) : undefined;
     if (c.tls.insecureSkipVerify) {
       log.warn(
@@ -28,19 +42,19 @@ export class CollectorClient {
         'TLS certificate verification is OFF: anyone on the network path can read and alter what is sent',
       );
     }
-    this.#credentials = Credentials.fromConfig(c.auth, c.sink.kind === 'splunk_hec' ? 'Splunk' : 'Bearer', c.delivery.url, {
+    this.#credentials = Credentials.fromOptions(c.auth, c.kind === 'splunk_hec' ? 'Splunk' : 'Bearer', c.url, {
       rotated: (path) => log.info({ path }, 'credentials file changed; using the new secret'),
       readFailed: (path, code) => log.warn({ path, code }, 'cannot read the credentials file; keeping the previous secret'),
     });
     const base: Record<string, string> = { 'user-agent': `tailship/${version}` };
-    for (const { name, secretValue } of c.sink.headers) base[name.toLowerCase()] = secretValue;
-    if (c.sink.tenantId !== undefined) base['x-scope-orgid'] = c.sink.tenantId;
+    for (const { name, secretValue } of c.headers) base[name.toLowerCase()] = secretValue;
+    if (c.tenantId !== undefined) base['x-scope-orgid'] = c.tenantId;
     // HEC wants a channel when indexer acknowledgement is on (code 10 otherwise); harmless when off.
-    if (c.sink.kind === 'splunk_hec') base['x-splunk-request-channel'] = randomUUID();
+    if (c.kind === 'splunk_hec') base['x-splunk-request-channel'] = randomUUID();
     this.#base = base;
     this.transport = new HttpTransport(this.url, {
-      timeoutMs: c.delivery.requestTimeoutMs,
-      connections: c.delivery.maxInFlight,
+      timeoutMs: c.requestTimeoutMs,
+      connections: c.connections,
       ...(tls ? { tls } : {}),
     });
   }

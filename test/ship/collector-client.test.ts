@@ -1,16 +1,17 @@
 import t from 'tap';
 import { loadConfig } from '../../src/config/load-config.js';
+import { collectorClientOptions } from '../../src/config/stage-options.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CollectorClient } from '../../src/ship/collector-client.js';
 import { collectorUrl } from '../../src/ship/collector-url.js';
-import { createEncoder } from '../../src/ship/encoders/create-encoder.js';
+import { createEncoder } from '../../src/ship/protocol.js';
 import { ctx } from '../helpers/records.js';
 
 const log = createLogger('silent');
 
 function client(env: Record<string, string>) {
   const { config } = loadConfig(env);
-  const c = new CollectorClient(config, createEncoder(config, ctx, '1.2.3'), '1.2.3', log);
+  const c = new CollectorClient(collectorClientOptions(config), createEncoder(config.sink, ctx, '1.2.3'), '1.2.3', log);
   t.teardown(async () => {
     c.close();
     await c.transport.destroy();

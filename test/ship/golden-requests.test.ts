@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import t from 'tap';
 import { loadConfig } from '../../src/config/load-config.js';
+import { collectorClientOptions } from '../../src/config/stage-options.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CollectorClient } from '../../src/ship/collector-client.js';
 import { DeadLetterFile } from '../../src/ship/dead-letter.js';
-import { createEncoder } from '../../src/ship/encoders/create-encoder.js';
+import { createEncoder } from '../../src/ship/protocol.js';
 import { Shipper } from '../../src/ship/shipper.js';
 import { bulkProblems, hecProblems, lokiPushProblems, otlpLogsProblems } from '../helpers/protocol-rules.js';
 import { ACCESS, ctx, rec } from '../helpers/records.js';
@@ -38,8 +39,8 @@ async function capture(env: Record<string, string>, answer: { status: number; bo
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { config } = loadConfig({ TAILSHIP_COLLECTOR_URL: url, ...env });
-  const encoder = createEncoder(config, ctx, '9.9.9');
-  const client = new CollectorClient(config, encoder, '9.9.9', createLogger('silent'));
+  const encoder = createEncoder(config.sink, ctx, '9.9.9');
+  const client = new CollectorClient(collectorClientOptions(config), encoder, '9.9.9', createLogger('silent'));
   const noop = () => {};
   const shipper = new Shipper(
     encoder,

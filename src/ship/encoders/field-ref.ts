@@ -24,6 +24,20 @@ export const KUBERNETES_REFS: ReadonlyMap<string, (k: KubernetesMeta) => string 
 /** The syntax of a reference: `$` then a name with dots (`$kubernetes.pod`, `$status`). */
 export const FIELD_REF_RE = /^\$[A-Za-z_@][\w.@-]*$/;
 
+/**
+ * Why a template (a literal, `$$text` or `$name`) cannot be used, or undefined when it
+ * can: a `$` that does not start a reference, or a `$kubernetes.*` name that is not known.
+ */
+export function fieldRefProblem(template: string): string | undefined {
+  if (template.startsWith('$') && !template.startsWith('$$') && !FIELD_REF_RE.test(template)) {
+    return `"${template}" is not a field reference like $kubernetes.namespace or $status (write $$ for a literal $)`;
+  }
+  if (template.startsWith('$kubernetes.') && !KUBERNETES_REFS.has(template.slice(1))) {
+    return `${template} is not known; use one of ${[...KUBERNETES_REFS.keys()].map((n) => `$${n}`).join(', ')}`;
+  }
+  return undefined;
+}
+
 /** Parses one template value: `$name` is a reference, `$$text` the literal `$text`, else a literal. */
 export function parseFieldRef(template: string, ctx: RecordContext): FieldRef {
   if (template.startsWith('$$')) return { kind: 'constant', value: template.slice(1) };
