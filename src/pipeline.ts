@@ -13,7 +13,7 @@ import { RecordAssembler } from './record/record-assembler.js';
 import { RateLimit } from './log/rate-limit.js';
 import { RecordStage } from './record/record-stage.js';
 import { DEAD_LETTER_FILE, DeadLetterFile } from './ship/dead-letter.js';
-import { createEncoder } from './ship/protocol.js';
+import { createProtocol, type Protocol } from './ship/protocol.js';
 import type { Encoder } from './ship/encoders/encoder.js';
 import { CollectorClient } from './ship/collector-client.js';
 import { initialCollectorState, Shipper, type CollectorState } from './ship/shipper.js';
@@ -47,6 +47,7 @@ export class Pipeline {
   readonly #version: string;
   readonly #budget: MemoryBudget;
   readonly #store: CheckpointStore;
+  readonly #protocol: Protocol;
   readonly #encoder: Encoder<unknown>;
   readonly #builder: BatchBuilder<unknown>;
   readonly #assembler: RecordStage;
@@ -86,7 +87,8 @@ export class Pipeline {
       fields: config.metadata.fields,
       timestampField: config.records.timestampField,
     };
-    this.#encoder = createEncoder(config.sink, ctx, version);
+    this.#protocol = createProtocol(config.sink, ctx, version);
+    this.#encoder = this.#protocol.encoder;
     const recordLog = log.child({ component: 'records' });
     this.#assembler = new RecordStage(
       new RecordAssembler(
@@ -118,25 +120,28 @@ export class Pipeline {
     const checkpoints = await this.#store.load();
     this.#log.info({ stateDir: c.state.dir, files: checkpoints.length }, 'checkpoints loaded');
 
-    const collector = new CollectorClient(
-      collectorClientOptions(c),
-      this.#encoder,
-      this.#version,
-      this.#log.child({ component: 'collector' }),
-    );
+    const clientLog = this.#log.child({ component: 'collector' });
+    const collector = new CollectorClient(collectorClientOptions(c), this.#protocol, this.#version, {
+      verificationOff: () =>
+        clientLog.warn(
+          { setting: 'TAILSHIP_TLS_INSECURE_SKIP_VERIFY' },
+          'TLS certificate verification is OFF: anyone on the network path can read and alter what is sent',
+        ),
+      rotated: (path) => clientLog.info({ path }, 'credentials file changed; using the new secret'),
+      readFailed: (path, code) => clientLog.warn({ path, code }, 'cannot read the credentials file; keeping the previous secret'),
+    });
     this.#collector = collector;
     const shipLog = this.#log.child({ component: 'shipper' });
     const m = this.#metrics;
     this.#shipper = new Shipper(
-      this.#encoder,
-      collector.transport,
+      this.#protocol,
+      collector,
       {
         maxInFlight: c.delivery.maxInFlight,
         backoff: { initialMs: c.delivery.retryInitialMs, maxMs: c.delivery.retryMaxMs },
         retryLimit: c.delivery.retryLimit,
         compression: c.sink.compression,
         gzipLevel: c.sink.compressionLevel,
-        headers: () => collector.headers(),
       },
       new DeadLetterFile(c.state.dir, c.delivery.deadLetterMaxBytes),
       {
@@ -156,7 +161,6 @@ export class Pipeline {
           m.sendFailures.inc({ reason: status === undefined ? reason.split(':')[0]! : String(status) });
           m.collectorUp.set(0);
           m.consecutiveFailures.set(consecutive);
-          collector.attemptFailed(status);
           if (status === 401 || status === 403) this.#reportAuthRefused(shipLog, status, consecutive);
           this.#reportOutage(shipLog, reason, status);
         },
@@ -396,8 +400,7 @@ export class Pipeline {
     this.#shipper?.stop();
     // Requests still in flight are cut before the last checkpoint, so that no answer can
     // be acknowledged after it (a line acked but not checkpointed is sent again).
-    this.#collector?.close();
-    await this.#collector?.transport.destroy();
+    await this.#collector?.destroy();
     await this.checkpoint();
     await this.#tail?.close();
   }

@@ -6,7 +6,6 @@ import type { Config } from './config.js';
 export function collectorClientOptions(c: Config): CollectorClientOptions {
   return {
     url: c.delivery.url,
-    kind: c.sink.kind,
     requestTimeoutMs: c.delivery.requestTimeoutMs,
     connections: c.delivery.maxInFlight,
     headers: c.sink.headers,

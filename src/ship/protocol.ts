@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { RecordContext } from '../record/log-record.js';
+import type { TokenScheme } from './auth.js';
 import { elasticsearchEncoder, type ElasticsearchOptions } from './encoders/elasticsearch.js';
 import type { Encoder } from './encoders/encoder.js';
 import { jsonArrayEncoder } from './encoders/json-array.js';
@@ -6,6 +8,12 @@ import { lokiEncoder, type LokiOptions } from './encoders/loki.js';
 import { ndjsonEncoder } from './encoders/ndjson.js';
 import { otlpEncoder } from './encoders/otlp.js';
 import { splunkHecEncoder, type SplunkHecOptions } from './encoders/splunk-hec.js';
+import { readElasticsearchResponse } from './responses/elasticsearch.js';
+import { readHttpStatus } from './responses/http-status.js';
+import { readLokiResponse } from './responses/loki.js';
+import { readOtlpResponse } from './responses/otlp.js';
+import type { ResponseReader } from './responses/response-reader.js';
+import { readHecResponse } from './responses/splunk-hec.js';
 
 /** The collector protocols (TAILSHIP_SINK; `opensearch` is `elasticsearch`). */
 export type SinkKind = 'ndjson' | 'json' | 'loki' | 'elasticsearch' | 'otlp' | 'splunk_hec';
@@ -18,20 +26,45 @@ export interface ProtocolOptions {
   readonly splunk: SplunkHecOptions;
 }
 
-/** The encoder for the configured collector protocol. */
-export function createEncoder(opts: ProtocolOptions, ctx: RecordContext, version: string): Encoder<unknown> {
+/**
+ * A collector protocol in two parts, as the OpenTelemetry exporters split it: the
+ * encoder builds requests (ship/encoders/), the reader says what a response means for
+ * their records (ship/responses/). The rest is what the protocol asks of every request.
+ */
+export interface Protocol<F = unknown> {
+  readonly encoder: Encoder<F>;
+  readonly readResponse: ResponseReader;
+  /** How a bearer token is presented: `Splunk <token>` for HEC, else `Bearer <token>`. */
+  readonly tokenScheme: TokenScheme;
+  /** Headers of the protocol's own, the same on every request of this process. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** The configured protocol. */
+export function createProtocol(opts: ProtocolOptions, ctx: RecordContext, version: string): Protocol {
+  const plain = { tokenScheme: 'Bearer', headers: {} } as const;
   switch (opts.kind) {
     case 'ndjson':
-      return ndjsonEncoder(ctx) as Encoder<unknown>;
+      return { encoder: ndjsonEncoder(ctx) as Encoder<unknown>, readResponse: readHttpStatus, ...plain };
     case 'json':
-      return jsonArrayEncoder(ctx) as Encoder<unknown>;
+      return { encoder: jsonArrayEncoder(ctx) as Encoder<unknown>, readResponse: readHttpStatus, ...plain };
     case 'loki':
-      return lokiEncoder(ctx, opts.loki) as Encoder<unknown>;
+      return { encoder: lokiEncoder(ctx, opts.loki) as Encoder<unknown>, readResponse: readLokiResponse, ...plain };
     case 'elasticsearch':
-      return elasticsearchEncoder(ctx, opts.elasticsearch) as Encoder<unknown>;
+      return {
+        encoder: elasticsearchEncoder(ctx, opts.elasticsearch) as Encoder<unknown>,
+        readResponse: readElasticsearchResponse,
+        ...plain,
+      };
     case 'otlp':
-      return otlpEncoder(ctx, { version }) as Encoder<unknown>;
+      return { encoder: otlpEncoder(ctx, { version }) as Encoder<unknown>, readResponse: readOtlpResponse, ...plain };
     case 'splunk_hec':
-      return splunkHecEncoder(ctx, opts.splunk) as Encoder<unknown>;
+      return {
+        encoder: splunkHecEncoder(ctx, opts.splunk) as Encoder<unknown>,
+        readResponse: readHecResponse,
+        tokenScheme: 'Splunk',
+        // HEC wants a channel when indexer acknowledgement is on (code 10 otherwise); harmless when off.
+        headers: { 'x-splunk-request-channel': randomUUID() },
+      };
   }
 }

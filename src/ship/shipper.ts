@@ -4,6 +4,8 @@ import type { Batch } from '../batch/batch.js';
 import type { DeadLetterFile } from './dead-letter.js';
 import type { Encoder } from './encoders/encoder.js';
 import type { HttpResult } from './http-transport.js';
+import type { Protocol } from './protocol.js';
+import type { ResponseReader } from './responses/response-reader.js';
 import { retryDelayMs, type BackoffPolicy } from './retry-timing.js';
 import type { SendOutcome } from './send-outcome.js';
 
@@ -14,7 +16,7 @@ const GZIP_CHUNK_BYTES = 64 * 1024;
 /** Records sent together: a whole batch, or part of one after a split or partial answer. */
 type RecordSet<F> = Pick<Batch<F>, 'count' | 'bytes' | 'fragments' | 'body'>;
 
-/** What the shipper needs of a transport (HttpTransport, or a stand-in in unit tests). */
+/** What the shipper needs of a transport (CollectorClient, or a stand-in in unit tests). */
 export interface Transport {
   post(body: Buffer | string, headers: Record<string, string>): Promise<HttpResult>;
 }
@@ -26,8 +28,6 @@ export interface ShipperOptions {
   readonly retryLimit: number;
   readonly compression: 'gzip' | 'none';
   readonly gzipLevel: number;
-  /** Headers for every request (auth is resolved per request, so a rotated Secret is used). */
-  readonly headers: () => Record<string, string>;
 }
 
 /** What the shipper reports; main turns these into logs and metrics. */
@@ -72,6 +72,7 @@ export function initialCollectorState(): CollectorState {
  */
 export class Shipper<F> {
   readonly #encoder: Encoder<F>;
+  readonly #readResponse: ResponseReader;
   readonly #transport: Transport;
   readonly #opts: ShipperOptions;
   readonly #deadLetter: DeadLetterFile;
@@ -89,7 +90,7 @@ export class Shipper<F> {
   readonly state: CollectorState = initialCollectorState();
 
   constructor(
-    encoder: Encoder<F>,
+    protocol: Pick<Protocol<F>, 'encoder' | 'readResponse'>,
     transport: Transport,
     opts: ShipperOptions,
     deadLetter: DeadLetterFile,
@@ -97,7 +98,8 @@ export class Shipper<F> {
     onSettled: (batch: Batch<F>) => void,
     random: () => number = Math.random,
   ) {
-    this.#encoder = encoder;
+    this.#encoder = protocol.encoder;
+    this.#readResponse = protocol.readResponse;
     this.#transport = transport;
     this.#opts = opts;
     this.#deadLetter = deadLetter;
@@ -221,12 +223,12 @@ export class Shipper<F> {
   }
 
   async #tryAttempt(set: RecordSet<F>): Promise<SendOutcome> {
-    const headers: Record<string, string> = { ...this.#opts.headers(), 'content-type': this.#encoder.contentType };
+    const headers: Record<string, string> = { 'content-type': this.#encoder.contentType };
     if (this.#opts.compression === 'gzip') headers['content-encoding'] = 'gzip';
     const body = await this.#requestBody(set);
     const result = await this.#transport.post(body, headers);
     if (result.kind === 'error') return { kind: 'retry', reason: `${result.code}: ${result.message}` };
-    return this.#encoder.read(result, set.count);
+    return this.#readResponse(result, set.count);
   }
 
   /**

@@ -9,10 +9,9 @@ import { gunzipSync } from 'node:zlib';
 import t from 'tap';
 import { loadConfig } from '../../src/config/load-config.js';
 import { collectorClientOptions } from '../../src/config/stage-options.js';
-import { createLogger } from '../../src/log/logger.js';
 import { CollectorClient } from '../../src/ship/collector-client.js';
 import { DeadLetterFile } from '../../src/ship/dead-letter.js';
-import { createEncoder } from '../../src/ship/protocol.js';
+import { createProtocol } from '../../src/ship/protocol.js';
 import { Shipper } from '../../src/ship/shipper.js';
 import { bulkProblems, hecProblems, lokiPushProblems, otlpLogsProblems } from '../helpers/protocol-rules.js';
 import { ACCESS, ctx, rec } from '../helpers/records.js';
@@ -39,21 +38,21 @@ async function capture(env: Record<string, string>, answer: { status: number; bo
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { config } = loadConfig({ TAILSHIP_COLLECTOR_URL: url, ...env });
-  const encoder = createEncoder(config.sink, ctx, '9.9.9');
-  const client = new CollectorClient(collectorClientOptions(config), encoder, '9.9.9', createLogger('silent'));
+  const protocol = createProtocol(config.sink, ctx, '9.9.9');
+  const encoder = protocol.encoder;
   const noop = () => {};
+  const client = new CollectorClient(collectorClientOptions(config), protocol, '9.9.9', { verificationOff: noop, rotated: noop, readFailed: noop });
   const shipper = new Shipper(
-    encoder,
-    client.transport,
-    { maxInFlight: 1, backoff: { initialMs: 1, maxMs: 1 }, retryLimit: 1, compression: config.sink.compression, gzipLevel: config.sink.compressionLevel, headers: () => client.headers() },
+    protocol,
+    client,
+    { maxInFlight: 1, backoff: { initialMs: 1, maxMs: 1 }, retryLimit: 1, compression: config.sink.compression, gzipLevel: config.sink.compressionLevel },
     new DeadLetterFile(mkdtempSync(join(tmpdir(), 'tailship-golden-')), 1 << 20),
     { delivered: noop, attemptFailed: noop, retryScheduled: noop, split: noop, deadLettered: noop },
     noop,
   );
   shipper.enqueue({ seq: 1, count: 2, fragments: [rec(0, ACCESS), rec(96, 'second')].map((r) => encoder.encode(r)), bytes: 0, body: undefined, acks: [] });
   await shipper.idle();
-  client.close();
-  await client.transport.destroy();
+  await client.destroy();
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (!got) throw new Error('no request');

@@ -1,6 +1,5 @@
 import t from 'tap';
 import { jsonArrayEncoder } from '../../../src/ship/encoders/json-array.js';
-import { ndjsonEncoder } from '../../../src/ship/encoders/ndjson.js';
 import { ACCESS, ctx, rec } from '../../helpers/records.js';
 
 const TAIL =
@@ -16,12 +15,4 @@ t.test('json: one array per request', async (t) => {
   t.equal(body, `[${doc(0, ACCESS)},${doc(96, 'b')}]`);
   t.equal(JSON.parse(body).length, 2);
   t.equal(String(enc.body([enc.encode(rec(0, 'only'))])), `[${doc(0, 'only')}]`);
-  for (const status of [200, 201, 204]) t.equal(enc.read({ status, body: '', retryAfterMs: undefined }, 0).kind, 'delivered', `${status}`);
-  t.equal(enc.read({ status: 400, body: '', retryAfterMs: undefined }, 0).kind, 'reject');
-});
-
-t.test('ndjson: one object per line', async (t) => {
-  const enc = ndjsonEncoder(ctx);
-  t.equal(enc.contentType, 'application/x-ndjson');
-  t.equal(String(enc.body([rec(0, ACCESS), rec(96, 'b')].map((r) => enc.encode(r)))), `${doc(0, ACCESS)}\n${doc(96, 'b')}\n`);
 });
