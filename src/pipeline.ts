@@ -1,20 +1,18 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MemoryBudget, readAheadLimit } from './ack/memory-budget.js';
-import { BatchBuilder, type Batch } from './batch/batch.js';
+import { Batcher } from './batch/batcher.js';
 import { CheckpointStore } from './checkpoint/checkpoint-store.js';
 import type { Config } from './config/config.js';
 import { redactUrl } from './config/load-config.js';
 import { collectorClientOptions } from './config/stage-options.js';
 import type { Metrics } from './health/metrics.js';
-import type { AckQueue } from './ack/ack-queue.js';
-import type { LogRecord, RecordContext } from './record/log-record.js';
+import type { RecordContext } from './record/log-record.js';
 import { RecordAssembler } from './record/record-assembler.js';
 import { RateLimit } from './log/rate-limit.js';
-import { RecordStage } from './record/record-stage.js';
+import { TimedAssembler } from './record/timed-assembler.js';
 import { DEAD_LETTER_FILE, DeadLetterFile } from './ship/dead-letter.js';
 import { createProtocol, type Protocol } from './ship/protocol.js';
-import type { Encoder } from './ship/encoders/encoder.js';
 import { CollectorClient } from './ship/collector-client.js';
 import { initialCollectorState, Shipper, type CollectorState } from './ship/shipper.js';
 import { globSet } from './tail/glob-set.js';
@@ -48,11 +46,8 @@ export class Pipeline {
   readonly #budget: MemoryBudget;
   readonly #store: CheckpointStore;
   readonly #protocol: Protocol;
-  readonly #encoder: Encoder<unknown>;
-  readonly #builder: BatchBuilder<unknown>;
-  readonly #assembler: RecordStage;
-  /** The encoder's text form, when records can be written into the batch as text. */
-  readonly #text: ((record: LogRecord) => string) | undefined;
+  readonly #batcher: Batcher<unknown>;
+  readonly #records: TimedAssembler;
   #linesRead = 0;
   #linesTruncated = 0;
   #linesReadPublished = 0;
@@ -60,13 +55,11 @@ export class Pipeline {
   #collector: CollectorClient | undefined;
   #shipper: Shipper<unknown> | undefined;
   #tail: TailManager | undefined;
-  #lingerTimer: NodeJS.Timeout | undefined;
   #checkpointTimer: NodeJS.Timeout | undefined;
   #checkpointing: Promise<void> = Promise.resolve();
   #started = false;
   #draining = false;
   #stopped = false;
-  #lastProgressMs = Date.now();
   #lastOutageLogMs = 0;
   readonly #authWarnings = new RateLimit(5 * 60_000);
   #deadLettered = 0;
@@ -88,11 +81,26 @@ export class Pipeline {
       timestampField: config.records.timestampField,
     };
     this.#protocol = createProtocol(config.sink, ctx, version);
-    this.#encoder = this.#protocol.encoder;
+    this.#batcher = new Batcher(
+      this.#protocol.encoder,
+      {
+        maxBytes: config.batch.maxBytes,
+        maxEvents: config.batch.maxEvents,
+        lingerMs: config.batch.lingerMs,
+        reuseArenas: config.sink.compression === 'gzip',
+      },
+      this.#budget,
+      (batch) => this.#shipper!.enqueue(batch),
+    );
     const recordLog = log.child({ component: 'records' });
-    this.#assembler = new RecordStage(
+    this.#records = new TimedAssembler(
       new RecordAssembler(
-        (record, queue, end) => this.#record(record, queue, end),
+        (record, queue, end) => {
+          // Counted here, published on scrape: a prom-client call per line costs more than the line.
+          this.#linesRead++;
+          if (record.truncated) this.#linesTruncated++;
+          this.#batcher.add(record, queue, end);
+        },
         { ...config.records, context: ctx, maxRecordBytes: config.sources.maxLineBytes },
         {
           parseFailed: (parser) => metrics.parseErrors.inc({ parser }),
@@ -100,17 +108,6 @@ export class Pipeline {
         },
       ),
     );
-    this.#builder = new BatchBuilder(
-      config.batch.maxBytes,
-      config.batch.maxEvents,
-      this.#encoder.frame,
-      // Arenas reused: at most the read limit, the batch being filled and the overshoot of
-      // the read that reached the limit are in use at once. None without compression: a
-      // body is then sent as it lies in its arena, and a collector that answers before
-      // reading it all could leave a socket write pointing there.
-      config.sink.compression === 'gzip' ? this.#budget.limitBytes + 2 * (config.batch.maxBytes + 1024) : 0,
-    );
-    this.#text = this.#encoder.frame ? this.#encoder.text?.bind(this.#encoder) : undefined;
     metrics.memoryLimit.set(this.#budget.limitBytes);
   }
 
@@ -181,7 +178,7 @@ export class Pipeline {
           shipLog.error({ records, status, reason: reason.slice(0, 300) }, 'records rejected; written to the dead-letter file');
         },
       },
-      (batch) => this.#settled(batch),
+      (batch) => this.#batcher.acknowledge(batch),
     );
 
     const tailLog = this.#log.child({ component: 'tail' });
@@ -198,7 +195,7 @@ export class Pipeline {
         checkpointTtlMs: CHECKPOINT_TTL_MS,
         firstRun: !this.#store.existed,
       },
-      this.#assembler,
+      this.#records,
       this.#budget,
       {
         fileOpened: (path, offset, resumed) => tailLog.info({ path, offset, resumed }, 'file opened'),
@@ -227,48 +224,6 @@ export class Pipeline {
       { include: c.sources.include, collector: redactUrl(collector.url), sink: c.sink.kind, files: this.#tail.openFiles },
       'tailship started',
     );
-  }
-
-  /** The hot path: one record → one encoded fragment in the open batch. */
-  #record(record: LogRecord, queue: AckQueue, end: number): void {
-    let size: number;
-    if (this.#text !== undefined) {
-      // A framed protocol: the record's text goes straight into the batch's buffer.
-      const text = this.#text(record);
-      size = Buffer.byteLength(text);
-      if (this.#builder.wouldOverflow(size)) this.#seal();
-      this.#builder.addText(text, size, queue, end);
-    } else {
-      const fragment = this.#encoder.encode(record);
-      size = this.#encoder.size(fragment);
-      if (this.#builder.wouldOverflow(size)) this.#seal();
-      this.#builder.add(fragment, size, queue, end);
-    }
-    this.#budget.reserve(size);
-    // Counted here, published on scrape: a prom-client call per line costs more than the line.
-    this.#linesRead++;
-    if (record.truncated) this.#linesTruncated++;
-    if (this.#builder.full) this.#seal();
-    else if (this.#lingerTimer === undefined) {
-      this.#lingerTimer = setTimeout(() => this.#seal(), this.#config.batch.lingerMs);
-    }
-  }
-
-  #seal(): void {
-    if (this.#lingerTimer !== undefined) {
-      clearTimeout(this.#lingerTimer);
-      this.#lingerTimer = undefined;
-    }
-    const batch = this.#builder.seal();
-    if (batch) this.#shipper!.enqueue(batch);
-  }
-
-  /** A batch is delivered or dead-lettered: its offsets may now be checkpointed. */
-  #settled(batch: Batch<unknown>): void {
-    for (const { queue, segment } of batch.acks) queue.ack(segment);
-    this.#builder.recycle(batch);
-    this.#budget.release(batch.bytes);
-    this.#lastProgressMs = Date.now();
   }
 
   /** A collector down for over a minute is logged at warn once, then every five minutes. */
@@ -333,7 +288,7 @@ export class Pipeline {
     // failed whenever every in-flight batch happened to be in an attempt rather than a
     // backoff (a hanging collector: 30 s requests between waits; with one batch in flight,
     // most of the time), and the kubelet restarted a sidecar that was only waiting.
-    const lastActivityMs = Math.max(this.#lastProgressMs, s.state.lastErrorMs ?? 0);
+    const lastActivityMs = Math.max(this.#batcher.lastAcknowledgedMs, s.state.lastErrorMs ?? 0);
     return Date.now() - lastActivityMs < WEDGED_AFTER_MS;
   }
 
@@ -359,7 +314,7 @@ export class Pipeline {
         ...(s?.state ?? initialCollectorState()),
       },
       memory: { usedBytes: this.#budget.usedBytes, limitBytes: this.#budget.limitBytes, process: process.memoryUsage() },
-      batches: { open: this.#builder.count, pending: s?.pending ?? 0, inFlight: s?.inFlight ?? 0 },
+      batches: { open: this.#batcher.open, pending: s?.pending ?? 0, inFlight: s?.inFlight ?? 0 },
       deadLetter: { records: this.#deadLettered, dropped: this.#deadLetterDropped, file: join(this.#config.state.dir, DEAD_LETTER_FILE) },
     };
   }
@@ -380,10 +335,10 @@ export class Pipeline {
       await tail.pollNow();
       const quiet = Date.now() - tail.lastReadMs >= quietMs && tail.caughtUp;
       if (tail.caughtUp) {
-        this.#assembler.flush();
-        this.#seal();
+        this.#records.flush();
+        this.#batcher.flush();
       }
-      if (quiet && this.#builder.count === 0 && shipper.pending === 0) break;
+      if (quiet && this.#batcher.open === 0 && shipper.pending === 0) break;
       await new Promise((r) => setTimeout(r, Math.min(100, quietMs)));
     }
     return this.#budget.usedBytes;
@@ -393,9 +348,9 @@ export class Pipeline {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
+    this.#batcher.shutdown();
     if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
-    this.#assembler.close();
+    this.#records.close();
     this.#tail?.pause();
     this.#shipper?.stop();
     // Requests still in flight are cut before the last checkpoint, so that no answer can

@@ -107,7 +107,7 @@ interface Pending {
 /**
  * Turns lines into records: decode, parse, join multiline records, id, time. Pure: no
  * timers (the timeout flush is driven by `expire(now)` from the shell in
- * record-stage.ts), no logger (failures go to the observer).
+ * timed-assembler.ts), no logger (failures go to the observer).
  *
  * Checkpoint invariant: a record is emitted with `end` = the offset past its last line,
  * and the checkpoint of a file only advances to the `end` of acknowledged records. A
