@@ -15,14 +15,15 @@ export type OutageLog = { readonly level: 'debug' } | { readonly level: 'warn'; 
 export class OutageReport {
   /** When the current streak of failures began; undefined after a delivery. */
   #failingSinceMs: number | undefined;
-  #lastWarnMs = 0;
+  /** When the outage was last warned about; undefined: not warned about. */
+  #lastWarnMs: number | undefined;
 
   /** A failed attempt: what to log for it (undefined: nothing). */
   failed(nowMs: number): OutageLog {
     this.#failingSinceMs ??= nowMs;
     const downMs = nowMs - this.#failingSinceMs;
     if (downMs < OUTAGE_AFTER_MS) return { level: 'debug' };
-    if (nowMs - this.#lastWarnMs < OUTAGE_REPEAT_MS) return undefined;
+    if (this.#lastWarnMs !== undefined && nowMs - this.#lastWarnMs < OUTAGE_REPEAT_MS) return undefined;
     this.#lastWarnMs = nowMs;
     return { level: 'warn', downMs };
   }
@@ -30,8 +31,8 @@ export class OutageReport {
   /** A delivery: true when an outage was warned about, and is now over. */
   delivered(): boolean {
     this.#failingSinceMs = undefined;
-    const warned = this.#lastWarnMs > 0;
-    this.#lastWarnMs = 0;
+    const warned = this.#lastWarnMs !== undefined;
+    this.#lastWarnMs = undefined;
     return warned;
   }
 }
