@@ -1,3 +1,5 @@
+// Loading the environment: defaults, units, one-line errors naming the variable, the
+// nearest-name warning, and what --check-config shows.
 import t from 'tap';
 import { ConfigError, describeConfig, loadConfig } from '../../src/config/load-config.js';
 

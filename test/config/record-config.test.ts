@@ -1,3 +1,5 @@
+// The records section of the configuration: parsers, multiline joining and the time
+// field's name, and the errors that name their variable.
 import t from 'tap';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 

@@ -1,3 +1,4 @@
+// A storm of events is reported at most once per interval, with the count.
 import t from 'tap';
 import { RateLimit } from '../../src/log/rate-limit.js';
 

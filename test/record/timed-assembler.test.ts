@@ -1,3 +1,5 @@
+// The record stage's timer: armed only while a multiline record is held, it emits the
+// record once no line has joined it for the timeout.
 import t from 'tap';
 import { AckQueue } from '../../src/ack/ack-queue.js';
 import { RecordAssembler } from '../../src/record/record-assembler.js';

@@ -1,3 +1,5 @@
+// Credentials: Authorization values, secrets from files read again when they change or
+// after a refusal, and start-up errors that name the variable and path, never the secret.
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// The ndjson protocol: one record object per line.
 import t from 'tap';
 import { ndjsonEncoder } from '../../../src/ship/encoders/ndjson.js';
 import { ACCESS, ctx, rec } from '../../helpers/records.js';

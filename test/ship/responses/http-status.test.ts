@@ -1,3 +1,4 @@
+// The generic reading of an HTTP status: delivered, retried, split or rejected.
 import t from 'tap';
 import { classifyStatus, firstKiB, readHttpStatus } from '../../../src/ship/responses/http-status.js';
 import type { SendOutcome } from '../../../src/ship/send-outcome.js';
