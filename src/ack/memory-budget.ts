@@ -1,6 +1,7 @@
 /**
  * Counts bytes read but not yet acknowledged. Tailers ask before reading; at the limit
- * they stop, and the files on disk are the buffer. Acks release room and wake them.
+ * they stop, and the files on disk are the buffer. Acks release room and wake them
+ * (docs/architecture.md, "Memory").
  */
 export class MemoryBudget {
   readonly limitBytes: number;

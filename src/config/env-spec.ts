@@ -3,8 +3,8 @@
 // manifests' test and the unknown-variable warning all read it.
 //
 // Each variable is a string turned into a value by one of the small parsers below (the
-// text forms are read in env-values.ts). That is all a schema library did here, and
-// loading zod for it cost 6–7 MiB of resident memory for the life of the process, about a
+// text forms are read in env-values.ts). A schema library would do no more here, and
+// zod, measured, costs 6–7 MiB of resident memory for the life of the process, about a
 // tenth of what the memory bound leaves the process beyond its budget.
 import { PARSER_NAMES } from '../record/parser.js';
 import { parseDuration, parseList, parsePairs, parseParserRules, parseSize } from './env-values.js';

@@ -48,7 +48,10 @@ export interface PipelineStatus {
   readonly deadLetter: { readonly records: number; readonly dropped: number; readonly file: string };
 }
 
-/** Readiness: started, checkpoints loaded, watchers running. Never the collector. */
+/**
+ * Readiness: started, checkpoints loaded, watchers running. Never the collector
+ * (docs/architecture.md, "Readiness and liveness").
+ */
 export function isReady(s: PipelineState): boolean {
   return s.started && !s.stopped && (s.tail?.started ?? false);
 }

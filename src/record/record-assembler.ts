@@ -115,8 +115,8 @@ interface Pending {
  * is emitted before it (per file, records leave in file order), so no checkpoint can
  * pass the first line of a half-joined record: a crash re-reads and re-joins it whole.
  *
- * With no parser and no multiline configured, `line` does what it did before either
- * existed: one decode, one record object, no lookups.
+ * With no parser and no multiline configured (the default), `line` is the cheap path:
+ * one decode, one record object, no lookups.
  */
 export class RecordAssembler {
   readonly #emit: RecordHandler;

@@ -68,7 +68,8 @@ export function initialCollectorState(): CollectorState {
 /**
  * Sends sealed batches: up to `maxInFlight` at once, each retried until it is delivered
  * or dead-lettered, then handed to `onSettled` (which acks its offsets). A batch is
- * settled exactly once; nothing is dropped on a transient error.
+ * settled exactly once; nothing is dropped on a transient error (docs/architecture.md,
+ * "Acknowledgement").
  */
 export class Shipper<F> {
   readonly #encoder: Encoder<F>;
@@ -233,11 +234,11 @@ export class Shipper<F> {
 
   /**
    * The body for a record set, encoded (and compressed) once and reused by every retry of
-   * the same records; a split or a partial retry is a new set, so a new body. Building
-   * it per attempt made every retry during an outage allocate a batch-sized body and gzip
-   * it again: garbage Buffers that V8 frees only at its next major GC. Measured with the
-   * collector down and a 32 MiB budget full: RSS 178 MiB before, 140 MiB after, and no
-   * CPU spent compressing the same bytes over and over. A byte batch is its own body.
+   * the same records; a split or a partial retry is a new set, so a new body. A body built
+   * per attempt would make every retry during an outage allocate a batch-sized body and
+   * gzip it again: garbage Buffers that V8 frees only at its next major GC (measured with
+   * the collector down and a 32 MiB budget full: RSS 178 MiB that way, 140 MiB this way),
+   * and CPU spent compressing the same bytes over and over. A byte batch is its own body.
    */
   async #requestBody(set: RecordSet<F>): Promise<Buffer | string> {
     const cached = this.#bodies.get(set);
@@ -287,9 +288,9 @@ export class Shipper<F> {
   /**
    * Writes refused records to the dead-letter file and reports them. The collector has
    * refused them for good either way, so a failed write (state dir gone, disk full) must
-   * not stop the batch from settling: before, the rejection escaped #next as an
-   * unhandled rejection (fatal in Node) and the in-flight slot was never freed. Records
-   * that could not be written are reported as dropped.
+   * not stop the batch from settling: a rejection escaping #next would be an unhandled
+   * rejection (fatal in Node) and would never free the in-flight slot. Records that
+   * could not be written are reported as dropped.
    */
   async #deadLetterEntries(
     entries: ReadonlyArray<{ reason: string; status: number | undefined; request: string }>,
@@ -332,9 +333,9 @@ export class Shipper<F> {
   }
 
   /**
-   * `nextAttemptMs` is the earliest due time among the retries still waiting. It was a
-   * running minimum reset only when no retry waited, so with several batches retrying
-   * /status showed a time already past while a later retry was still pending.
+   * `nextAttemptMs` is the earliest due time among the retries still waiting, computed
+   * from them each time: a running minimum reset only when no retry waits would show, with
+   * several batches retrying, a time already past while a later retry is still pending.
    */
   #updateRetryState(): void {
     this.state.retrying = this.#sleepers.size;
