@@ -1,6 +1,7 @@
 import type { MemoryBudget } from '../ack/memory-budget.js';
 import type { Batcher } from '../batch/batcher.js';
-import { initialCollectorState, type CollectorState, type Shipper } from '../ship/shipper.js';
+import { initialCollectorState, type CollectorState } from '../ship/collector-state.js';
+import type { Shipper } from '../ship/shipper.js';
 import type { FileStatus, TailManager } from '../tail/tail-manager.js';
 import type { HealthSource } from './health-server.js';
 import type { Telemetry } from './telemetry.js';

@@ -1,12 +1,14 @@
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Batch } from '../batch/batch.js';
+import { initialCollectorState, type CollectorState } from './collector-state.js';
 import type { DeadLetterFile } from './dead-letter.js';
 import type { Encoder } from './encoders/encoder.js';
 import type { HttpResult } from './http-transport.js';
 import type { Protocol } from './protocol.js';
 import type { ResponseReader } from './responses/response-reader.js';
 import { retryDelayMs, type BackoffPolicy } from './retry-timing.js';
+import { RetryWaits } from './retry-waits.js';
 import type { SendOutcome } from './send-outcome.js';
 
 const gzipAsync = promisify(gzip);
@@ -41,30 +43,6 @@ export interface ShipObserver {
   deadLettered(records: number, reason: string, status: number | undefined, dropped: number): void;
 }
 
-export interface CollectorState {
-  lastSuccessMs: number | undefined;
-  lastError: string | undefined;
-  lastErrorMs: number | undefined;
-  consecutiveFailures: number;
-  /** When the failing streak began (for the outage warning). */
-  failingSinceMs: number | undefined;
-  retrying: number;
-  nextAttemptMs: number | undefined;
-}
-
-/** The collector state before any attempt. */
-export function initialCollectorState(): CollectorState {
-  return {
-    lastSuccessMs: undefined,
-    lastError: undefined,
-    lastErrorMs: undefined,
-    consecutiveFailures: 0,
-    failingSinceMs: undefined,
-    retrying: 0,
-    nextAttemptMs: undefined,
-  };
-}
-
 /**
  * Sends sealed batches: up to `maxInFlight` at once, each retried until it is delivered
  * or dead-lettered, then handed to `onSettled` (which acks its offsets). A batch is
@@ -83,8 +61,10 @@ export class Shipper<F> {
   readonly #queue: Batch<F>[] = [];
   #inFlight = 0;
   #stopped = false;
-  /** Waiting retries: how to wake each, and when it is due. */
-  readonly #sleepers = new Map<() => void, number>();
+  readonly #waits = new RetryWaits(() => {
+    this.state.retrying = this.#waits.count;
+    this.state.nextAttemptMs = this.#waits.nextDueMs;
+  });
   readonly #idleWaiters: Array<() => void> = [];
   /** Request bodies by the record set they carry; dropped with the set. */
   readonly #bodies = new WeakMap<RecordSet<F>, Buffer | string>();
@@ -132,7 +112,7 @@ export class Shipper<F> {
   /** Stops retrying: waits are cut short and unsettled batches stay unacked (re-sent next run). */
   stop(): void {
     this.#stopped = true;
-    for (const wake of [...this.#sleepers.keys()]) wake();
+    this.#waits.wakeAll();
   }
 
   #next(): void {
@@ -317,30 +297,7 @@ export class Shipper<F> {
   async #wait(attempt: number, retryAfterMs: number | undefined): Promise<boolean> {
     const delay = retryDelayMs(this.#opts.backoff, attempt, this.#random, retryAfterMs);
     this.#observer.retryScheduled(delay);
-    const due = Date.now() + delay;
-    await new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.#sleepers.delete(wake);
-        this.#updateRetryState();
-        resolve();
-      };
-      const timer = setTimeout(wake, delay);
-      this.#sleepers.set(wake, due);
-      this.#updateRetryState();
-    });
+    await this.#waits.wait(delay);
     return !this.#stopped;
-  }
-
-  /**
-   * `nextAttemptMs` is the earliest due time among the retries still waiting, computed
-   * from them each time: a running minimum reset only when no retry waits would show, with
-   * several batches retrying, a time already past while a later retry is still pending.
-   */
-  #updateRetryState(): void {
-    this.state.retrying = this.#sleepers.size;
-    let next: number | undefined;
-    for (const due of this.#sleepers.values()) if (next === undefined || due < next) next = due;
-    this.state.nextAttemptMs = next;
   }
 }

@@ -1,7 +1,7 @@
 // What the probes and /status report, from the pipeline's state: readiness, liveness,
 // and every epoch time with its ISO-8601 form beside it.
 import t from 'tap';
-import { initialCollectorState, type CollectorState } from '../../src/ship/shipper.js';
+import { initialCollectorState, type CollectorState } from '../../src/ship/collector-state.js';
 import { collectorStatus, isLive, isReady, PipelineHealth, WEDGED_AFTER_MS, type PipelineState } from '../../src/health/status.js';
 import { Telemetry } from '../../src/health/telemetry.js';
 import { createMetrics } from '../../src/health/metrics.js';
