@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
+import { collectorSections } from './collector-config.js';
 import type { Config } from './config.js';
 import { KNOWN_ENV_NAMES, parseEnv, SECRET_ENV_NAMES, type Env } from './env-spec.js';
 import { nearestName } from './nearest-name.js';
 import { recordSection } from './record-config.js';
-import { collectorSections } from './collector-config.js';
 import { TailshipError } from '../errors.js';
 
 /** Exit code for a configuration error (sysexits EX_CONFIG). */

@@ -56,7 +56,7 @@ export interface ParseFailureReport {
   readonly sample: string;
 }
 
-/** What the record side reports; the pipeline turns it into metrics and logs. */
+/** What the record side reports; health/telemetry.ts turns it into metrics and logs. */
 export interface RecordObserver {
   /** Every line that did not parse (cheap: a counter). */
   parseFailed(parser: ParserName): void;

@@ -32,7 +32,7 @@ export interface ShipperOptions {
   readonly gzipLevel: number;
 }
 
-/** What the shipper reports; main turns these into logs and metrics. */
+/** What the shipper reports; health/telemetry.ts turns these into metrics and logs. */
 export interface ShipObserver {
   delivered(records: number, bytes: number, durationMs: number): void;
   attemptFailed(reason: string, status: number | undefined, consecutiveFailures: number): void;
