@@ -1,8 +1,7 @@
 // Parsers for the text forms environment variables take: sizes, durations, lists,
 // pairs and parser rules. Pure: they return undefined for a value they do not
 // understand, and the caller names the variable in its error.
-import { PARSER_NAMES, type ParserName } from '../record/parser.js';
-import type { ParserRule } from '../record/record-assembler.js';
+import { PARSER_NAMES, type ParserName, type ParserRule } from '../record/parser.js';
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {
   '': 1,

@@ -1,6 +1,6 @@
 // The records section of the configuration: parsers, multiline joining and the time
 // field's name. Pure: returns values or a problem naming the variable.
-import type { ParserRule } from '../record/record-assembler.js';
+import type { ParserRule } from '../record/parser.js';
 import { namedGroups } from '../record/regex-parser.js';
 import { STANDARD_KEYS } from '../record/reserved-names.js';
 import type { Env } from './env-spec.js';
