@@ -1,7 +1,6 @@
 // Delivery through a collector that is down, overloaded or hanging: the built process,
 // real files, a real HTTP collector on 127.0.0.1. Nothing may be lost or duplicated (no
 // crash here), and readiness stays 200 throughout.
-import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { TestCollector, type Responder } from '../helpers/collector.js';
 import { deliveryWorkspace, metricSum, ReadinessWatch } from '../helpers/delivery.js';
