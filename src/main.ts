@@ -56,7 +56,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const w of warnings) log.warn(w);
   const metrics = createMetrics();
   const pipeline = new Pipeline(config, log, metrics, version);
-  const health = new HealthServer(pipeline, metrics.registry, version);
+  const health = new HealthServer(pipeline.health, metrics.registry, version);
   let address;
   try {
     address = await health.listen(config.health.port, config.health.host);

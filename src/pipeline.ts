@@ -1,380 +1,105 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { MemoryBudget, readAheadLimit } from './ack/memory-budget.js';
-import { unacknowledgedBytes } from './ack/unacknowledged-bytes.js';
-import { BatchBuilder, type Batch } from './batch/batch.js';
+import { MemoryBudget } from './ack/memory-budget.js';
+import { Batcher } from './batch/batcher.js';
 import { CheckpointStore } from './checkpoint/checkpoint-store.js';
+import { CheckpointWriter } from './checkpoint/checkpoint-writer.js';
 import type { Config } from './config/config.js';
 import { redactUrl } from './config/load-config.js';
+import * as options from './config/stage-options.js';
 import type { Metrics } from './health/metrics.js';
-import type { AckQueue } from './ack/ack-queue.js';
-import type { LogRecord, RecordContext } from './record/log-record.js';
-import { RecordAssembler } from './record/record-assembler.js';
-import { RateLimit } from './record/rate-limit.js';
-import { RecordStage } from './record/record-stage.js';
-import { DEAD_LETTER_FILE, DeadLetterFile } from './ship/dead-letter.js';
-import { createEncoder } from './ship/encoders/create-encoder.js';
-import type { Encoder } from './ship/encoders/encoder.js';
+import { PipelineHealth, type PipelineState } from './health/status.js';
+import { Telemetry } from './health/telemetry.js';
+import { RecordAssembler, type RecordHandler } from './record/record-assembler.js';
+import { TimedAssembler } from './record/timed-assembler.js';
 import { CollectorClient } from './ship/collector-client.js';
-import { initialCollectorState, Shipper, type CollectorState } from './ship/shipper.js';
+import { DEAD_LETTER_FILE, DeadLetterFile } from './ship/dead-letter.js';
+import { createProtocol, type Protocol } from './ship/protocol.js';
+import { Shipper } from './ship/shipper.js';
 import { globSet } from './tail/glob-set.js';
-import type { FileStatus } from './tail/tail-interfaces.js';
 import { TailManager } from './tail/tail-manager.js';
 
-const CHECKPOINT_TTL_MS = 24 * 3_600_000;
-/** With data waiting and no retry scheduled, this long without progress means wedged. */
-const WEDGED_AFTER_MS = 5 * 60_000;
-
-export interface PipelineStatus {
-  readonly started: boolean;
-  readonly draining: boolean;
-  readonly files: readonly FileStatus[];
-  readonly fileErrors: ReadonlyArray<{ path: string; code: string }>;
-  readonly collector: CollectorState & { readonly url: string };
-  /** Bytes of the files read and not yet acknowledged (unacknowledged-bytes.ts). */
-  readonly unacknowledgedBytes: number;
-  /** The memory budget: bytes of encoded records held until acknowledged, and its limit. */
-  readonly memory: { readonly usedBytes: number; readonly limitBytes: number; readonly process: NodeJS.MemoryUsage };
-  readonly batches: { readonly open: number; readonly pending: number; readonly inFlight: number };
-  /** Records refused for good since start, and how many of those fell off the capped file. */
-  readonly deadLetter: { readonly records: number; readonly dropped: number; readonly file: string };
-}
-
 /**
- * Wires the data flow of DESIGN.md: tail → records → batches → shipper → acks →
- * checkpoint. Owns the lifecycle: start, drain, stop. Reports to metrics and logs.
+ * Wires the data flow of docs/architecture.md: tail → records → batches → shipper →
+ * acknowledgements → checkpoints, with telemetry and the health report beside it. Owns
+ * the lifecycle: start, drain, stop. Each stage does its own work; this only connects
+ * them.
  */
 export class Pipeline {
+  /** What the health server reads: probes, /status, gauges. */
+  readonly health: PipelineHealth;
   readonly #config: Config;
   readonly #log: Logger;
-  readonly #metrics: Metrics;
   readonly #version: string;
+  readonly #telemetry: Telemetry;
   readonly #budget: MemoryBudget;
   readonly #store: CheckpointStore;
-  readonly #encoder: Encoder<unknown>;
-  readonly #builder: BatchBuilder<unknown>;
-  readonly #assembler: RecordStage;
-  /** The encoder's text form, when records can be written into the batch as text. */
-  readonly #text: ((record: LogRecord) => string) | undefined;
-  #linesRead = 0;
-  #linesTruncated = 0;
-  #linesReadPublished = 0;
-  #linesTruncatedPublished = 0;
-  #collector: CollectorClient | undefined;
+  readonly #protocol: Protocol;
+  readonly #batcher: Batcher<unknown>;
+  readonly #records: TimedAssembler;
+  #client: CollectorClient | undefined;
   #shipper: Shipper<unknown> | undefined;
   #tail: TailManager | undefined;
-  #lingerTimer: NodeJS.Timeout | undefined;
-  #checkpointTimer: NodeJS.Timeout | undefined;
-  #checkpointing: Promise<void> = Promise.resolve();
+  #checkpoints: CheckpointWriter | undefined;
   #started = false;
   #draining = false;
   #stopped = false;
-  #lastProgressMs = Date.now();
-  #lastOutageLogMs = 0;
-  readonly #authWarnings = new RateLimit(5 * 60_000);
-  #deadLettered = 0;
-  #deadLetterDropped = 0;
 
   constructor(config: Config, log: Logger, metrics: Metrics, version: string) {
     this.#config = config;
     this.#log = log;
-    this.#metrics = metrics;
     this.#version = version;
-    this.#budget = new MemoryBudget(
-      readAheadLimit(config.memoryLimitBytes, config.batch.maxBytes, config.delivery.maxInFlight),
-    );
+    this.#telemetry = new Telemetry(metrics, log);
+    this.#budget = new MemoryBudget(options.memoryBudgetBytes(config));
     this.#store = new CheckpointStore(config.state.dir, log.child({ component: 'checkpoint' }));
-    const ctx: RecordContext = {
-      host: config.metadata.host,
-      kubernetes: config.metadata.kubernetes,
-      fields: config.metadata.fields,
-      timestampField: config.records.timestampField,
-      epochTimeField: config.records.epochTimeField,
+    this.#protocol = createProtocol(config.sink, options.recordContext(config), version);
+    this.#batcher = new Batcher(this.#protocol.encoder, options.batcherOptions(config), this.#budget, (batch) =>
+      this.#shipper!.enqueue(batch),
+    );
+    const emit: RecordHandler = (record, queue, end) => {
+      this.#telemetry.recordRead(record.truncated);
+      this.#batcher.add(record, queue, end);
     };
-    this.#encoder = createEncoder(config, ctx, version);
-    const recordLog = log.child({ component: 'records' });
-    this.#assembler = new RecordStage(
-      new RecordAssembler(
-        (record, queue, end) => this.#record(record, queue, end),
-        { ...config.records, context: ctx, maxRecordBytes: config.sources.maxLineBytes },
-        {
-          parseFailed: (parser) => metrics.parseErrors.inc({ parser }),
-          parseFailures: (r) => recordLog.warn(r, 'lines did not parse; shipped unparsed with parse_error'),
-        },
-      ),
-    );
-    this.#builder = new BatchBuilder(
-      config.batch.maxBytes,
-      config.batch.maxEvents,
-      this.#encoder.frame,
-      // Arenas reused: at most the read limit, the batch being filled and the overshoot of
-      // the read that reached the limit are in use at once. None without compression: a
-      // body is then sent as it lies in its arena, and a collector that answers before
-      // reading it all could leave a socket write pointing there.
-      config.sink.compression === 'gzip' ? this.#budget.limitBytes + 2 * (config.batch.maxBytes + 1024) : 0,
-    );
-    this.#text = this.#encoder.frame ? this.#encoder.text?.bind(this.#encoder) : undefined;
-    metrics.memoryLimit.set(this.#budget.limitBytes);
+    this.#records = new TimedAssembler(new RecordAssembler(emit, options.recordOptions(config), this.#telemetry.records));
+    const deadLetterFile = join(config.state.dir, DEAD_LETTER_FILE);
+    this.health = new PipelineHealth(() => this.#state(), this.#telemetry, redactUrl(config.delivery.url), deadLetterFile);
   }
 
+  /** Loads the checkpoints, then starts sending and tailing. Throws a TailshipError for a bad state dir or TLS/auth file. */
   async start(): Promise<void> {
     const c = this.#config;
     await this.#store.prepare();
     const checkpoints = await this.#store.load();
     this.#log.info({ stateDir: c.state.dir, files: checkpoints.length }, 'checkpoints loaded');
-
-    const collector = new CollectorClient(c, this.#encoder, this.#version, this.#log.child({ component: 'collector' }));
-    this.#collector = collector;
-    const shipLog = this.#log.child({ component: 'shipper' });
-    const m = this.#metrics;
+    const client = new CollectorClient(options.collectorClientOptions(c), this.#protocol, this.#version, this.#telemetry.client);
+    this.#client = client;
     this.#shipper = new Shipper(
-      this.#encoder,
-      collector.transport,
-      {
-        maxInFlight: c.delivery.maxInFlight,
-        backoff: { initialMs: c.delivery.retryInitialMs, maxMs: c.delivery.retryMaxMs },
-        retryLimit: c.delivery.retryLimit,
-        compression: c.sink.compression,
-        gzipLevel: c.sink.compressionLevel,
-        headers: () => collector.headers(),
-      },
+      this.#protocol,
+      client,
+      options.shipperOptions(c),
       new DeadLetterFile(c.state.dir, c.delivery.deadLetterMaxBytes),
-      {
-        delivered: (records, bytes) => {
-          m.batchesSent.inc();
-          m.recordsSent.inc(records);
-          m.bytesSent.inc(bytes);
-          m.collectorUp.set(1);
-          m.consecutiveFailures.set(0);
-          m.lastSuccess.set(Date.now() / 1000);
-          if (this.#lastOutageLogMs > 0) {
-            shipLog.info('collector accepting again');
-            this.#lastOutageLogMs = 0;
-          }
-        },
-        attemptFailed: (reason, status, consecutive) => {
-          m.sendFailures.inc({ reason: status === undefined ? reason.split(':')[0]! : String(status) });
-          m.collectorUp.set(0);
-          m.consecutiveFailures.set(consecutive);
-          collector.attemptFailed(status);
-          if (status === 401 || status === 403) this.#reportAuthRefused(shipLog, status, consecutive);
-          this.#reportOutage(shipLog, reason, status);
-        },
-        retryScheduled: () => m.retries.inc(),
-        collectorDropped: (records, reason) => {
-          m.collectorDropped.inc(records);
-          shipLog.warn({ records, reason: reason.slice(0, 300) }, 'collector accepted the request but dropped records');
-        },
-        split: (records) => {
-          m.splits.inc();
-          shipLog.debug({ records }, 'collector refused the body size (413); splitting the batch');
-        },
-        deadLettered: (records, reason, status, dropped) => {
-          this.#deadLettered += records;
-          this.#deadLetterDropped += dropped;
-          m.deadLettered.inc(records);
-          if (dropped > 0) m.deadLetterDropped.inc(dropped);
-          shipLog.error({ records, status, reason: reason.slice(0, 300) }, 'records rejected; written to the dead-letter file');
-        },
-      },
-      (batch) => this.#settled(batch),
+      this.#telemetry.ship,
+      (batch) => this.#batcher.acknowledge(batch),
     );
-
-    const tailLog = this.#log.child({ component: 'tail' });
-    this.#tail = new TailManager(
+    const tail = new TailManager(
       globSet(c.sources.include, c.sources.exclude),
-      {
-        host: c.metadata.host,
-        startAt: c.sources.startAt,
-        maxLineBytes: c.sources.maxLineBytes,
-        readChunkBytes: c.sources.readChunkBytes,
-        pollIntervalMs: c.sources.pollIntervalMs,
-        pollOnly: c.sources.pollOnly,
-        rotateWaitMs: c.sources.rotateWaitMs,
-        checkpointTtlMs: CHECKPOINT_TTL_MS,
-        firstRun: !this.#store.existed,
-        // An unreadable checkpoint (set aside) tells nothing: the files there are history.
-        knownSinceMs: this.#store.writtenMs > 0 ? this.#store.writtenMs : Date.now(),
-      },
-      this.#assembler,
+      // An unreadable checkpoint (set aside) tells nothing: the rotated files there are history.
+      options.tailOptions(c, !this.#store.existed, this.#store.writtenMs > 0 ? this.#store.writtenMs : Date.now()),
+      this.#records,
       this.#budget,
-      {
-        fileOpened: (path, offset, resumed) => tailLog.info({ path, offset, resumed }, 'file opened'),
-        fileClosed: (path, deleted) => tailLog.info({ path, deleted }, 'file closed'),
-        truncated: (path, previousOffset) => {
-          m.truncations.inc();
-          tailLog.warn({ path, previousOffset }, 'file truncated; reading it again from the start');
-        },
-        rotated: (path) => {
-          m.rotations.inc();
-          tailLog.info({ path }, 'file rotated');
-        },
-        generationFound: (path, found) => {
-          m.generationsFound.inc();
-          tailLog.info({ path, found }, 'rotated file never seen at its path; reading it');
-        },
-        copyFound: (path, copy, offset) => {
-          m.copiesRead.inc();
-          tailLog.info({ path, copy, offset }, 'truncated file; reading the rest of its content from its copy');
-        },
-        lost: (path, bytes, reason) => {
-          if (bytes !== undefined) m.rotationLostBytes.inc(bytes);
-          tailLog.error({ path, bytes: bytes ?? 'unknown', reason }, 'bytes lost to rotation');
-        },
-        openFailed: (path, code) => {
-          m.fileOpenErrors.inc({ code });
-          tailLog.warn({ path, code }, 'cannot read file; will retry');
-        },
-        bytesRead: (n) => m.bytesRead.inc(n),
-        failed: (error) => tailLog.error({ err: error }, 'file discovery failed; will retry'),
-      },
+      this.#telemetry.tail,
       checkpoints,
     );
-    await this.#tail.start();
-    this.#scheduleCheckpoint();
+    this.#tail = tail;
+    await tail.start();
+    const entries = (now: number) => tail.checkpoints(now);
+    this.#checkpoints = new CheckpointWriter(this.#store, entries, c.state.checkpointIntervalMs, this.#telemetry.checkpoints);
+    this.#checkpoints.start();
     this.#started = true;
     this.#log.info(
-      { include: c.sources.include, collector: redactUrl(collector.url), sink: c.sink.kind, files: this.#tail.openFiles },
+      { include: c.sources.include, collector: redactUrl(client.url), sink: c.sink.kind, files: tail.openFiles },
       'tailship started',
     );
-  }
-
-  /** The hot path: one record → one encoded fragment in the open batch. */
-  #record(record: LogRecord, queue: AckQueue, end: number): void {
-    let size: number;
-    if (this.#text !== undefined) {
-      // A framed protocol: the record's text goes straight into the batch's buffer.
-      const text = this.#text(record);
-      size = Buffer.byteLength(text);
-      if (this.#builder.wouldOverflow(size)) this.#seal();
-      this.#builder.addText(text, size, queue, end);
-    } else {
-      const fragment = this.#encoder.encode(record);
-      size = this.#encoder.size(fragment);
-      if (this.#builder.wouldOverflow(size)) this.#seal();
-      this.#builder.add(fragment, size, queue, end);
-    }
-    this.#budget.reserve(size);
-    // Counted here, published on scrape: a prom-client call per line costs more than the line.
-    this.#linesRead++;
-    if (record.truncated) this.#linesTruncated++;
-    if (this.#builder.full) this.#seal();
-    else if (this.#lingerTimer === undefined) {
-      this.#lingerTimer = setTimeout(() => this.#seal(), this.#config.batch.lingerMs);
-    }
-  }
-
-  #seal(): void {
-    if (this.#lingerTimer !== undefined) {
-      clearTimeout(this.#lingerTimer);
-      this.#lingerTimer = undefined;
-    }
-    const batch = this.#builder.seal();
-    if (batch) this.#shipper!.enqueue(batch);
-  }
-
-  /** A batch is delivered or dead-lettered: its offsets may now be checkpointed. */
-  #settled(batch: Batch<unknown>): void {
-    for (const { queue, segment } of batch.acks) queue.ack(segment);
-    this.#builder.recycle(batch);
-    this.#budget.release(batch.bytes);
-    this.#lastProgressMs = Date.now();
-  }
-
-  /** A collector down for over a minute is logged at warn once, then every five minutes. */
-  #reportOutage(log: Logger, reason: string, status: number | undefined): void {
-    const state = this.#shipper!.state;
-    const now = Date.now();
-    const downMs = now - (state.failingSinceMs ?? now);
-    if (downMs < 60_000) {
-      log.debug({ reason: reason.slice(0, 300), status }, 'delivery attempt failed; will retry');
-      return;
-    }
-    if (now - this.#lastOutageLogMs < 5 * 60_000) return;
-    this.#lastOutageLogMs = now;
-    log.warn(
-      { reason: reason.slice(0, 300), status, downSeconds: Math.round(downMs / 1000), failures: state.consecutiveFailures },
-      'collector unavailable; data waits in the files and will be sent when it is back',
-    );
-  }
-
-  /**
-   * 401/403 are retried (a rotated Secret may be mounted any moment) but they mean the
-   * credentials are wrong: warn at once, then at most every five minutes while it lasts.
-   * Only the status goes in the log, never a header or the token.
-   */
-  #reportAuthRefused(log: Logger, status: number, failures: number): void {
-    if (this.#authWarnings.hit(Date.now()) === 0) return;
-    log.warn(
-      { status, failures },
-      'collector refused the credentials; retrying; check the token, password or Secret tailship is given',
-    );
-  }
-
-  #scheduleCheckpoint(): void {
-    this.#checkpointTimer = setInterval(() => void this.checkpoint(), this.#config.state.checkpointIntervalMs);
-    this.#checkpointTimer.unref();
-  }
-
-  /** Writes the checkpoint (serialised; a failure is logged and retried next time). */
-  checkpoint(): Promise<void> {
-    const run = this.#checkpointing.then(async () => {
-      if (!this.#tail) return;
-      const now = Date.now();
-      try {
-        await this.#store.write(this.#tail.checkpoints(now), now);
-      } catch (error) {
-        this.#log.error({ err: error }, 'checkpoint write failed; will retry');
-      }
-    });
-    this.#checkpointing = run;
-    return run;
-  }
-
-  get ready(): boolean {
-    return this.#started && !this.#stopped && (this.#tail?.started ?? false);
-  }
-
-  /** Liveness: false only when data waits and nothing has moved for minutes with no retry due. */
-  get live(): boolean {
-    const s = this.#shipper;
-    if (!s || this.#budget.usedBytes === 0 || s.state.retrying > 0) return true;
-    // A failed attempt is activity too. Without it, after five minutes of outage the probe
-    // failed whenever every in-flight batch happened to be in an attempt rather than a
-    // backoff (a hanging collector: 30 s requests between waits; with one batch in flight,
-    // most of the time), and the kubelet restarted a sidecar that was only waiting.
-    const lastActivityMs = Math.max(this.#lastProgressMs, s.state.lastErrorMs ?? 0);
-    return Date.now() - lastActivityMs < WEDGED_AFTER_MS;
-  }
-
-  status(): PipelineStatus {
-    this.#metrics.linesRead.inc(this.#linesRead - this.#linesReadPublished);
-    this.#metrics.linesTruncated.inc(this.#linesTruncated - this.#linesTruncatedPublished);
-    this.#linesReadPublished = this.#linesRead;
-    this.#linesTruncatedPublished = this.#linesTruncated;
-    const s = this.#shipper;
-    const files = this.#tail?.files() ?? [];
-    this.#metrics.filesWatched.set(this.#tail?.openFiles ?? 0);
-    this.#metrics.memoryUsed.set(this.#budget.usedBytes);
-    const unacknowledged = unacknowledgedBytes(files);
-    this.#metrics.unacknowledged.set(unacknowledged);
-    this.#metrics.inFlight.set(s?.pending ?? 0);
-    this.#metrics.bytesBehind.reset();
-    for (const f of files) this.#metrics.bytesBehind.set({ file: f.path }, f.bytesBehind);
-    return {
-      started: this.#started,
-      draining: this.#draining,
-      files,
-      fileErrors: this.#tail?.errors() ?? [],
-      collector: {
-        url: redactUrl(this.#config.delivery.url),
-        ...(s?.state ?? initialCollectorState()),
-      },
-      unacknowledgedBytes: unacknowledged,
-      memory: { usedBytes: this.#budget.usedBytes, limitBytes: this.#budget.limitBytes, process: process.memoryUsage() },
-      batches: { open: this.#builder.count, pending: s?.pending ?? 0, inFlight: s?.inFlight ?? 0 },
-      deadLetter: { records: this.#deadLettered, dropped: this.#deadLetterDropped, file: join(this.#config.state.dir, DEAD_LETTER_FILE) },
-    };
   }
 
   /**
@@ -393,29 +118,40 @@ export class Pipeline {
       await tail.pollNow();
       const quiet = Date.now() - tail.lastReadMs >= quietMs && tail.caughtUp;
       if (tail.caughtUp) {
-        this.#assembler.flush();
-        this.#seal();
+        this.#records.flush();
+        this.#batcher.flush();
       }
-      if (quiet && this.#builder.count === 0 && shipper.pending === 0) break;
+      if (quiet && this.#batcher.open === 0 && shipper.pending === 0) break;
       await new Promise((r) => setTimeout(r, Math.min(100, quietMs)));
     }
     return this.#budget.usedBytes;
   }
 
-  /** Stops everything in the order of DESIGN.md: reading, sending, checkpoint, HTTP pool. */
+  /** Stops in the order of docs/architecture.md: reading, sending, HTTP, checkpoint, files. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
-    if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
-    this.#assembler.close();
+    this.#batcher.shutdown();
+    this.#checkpoints?.stop();
+    this.#records.close();
     this.#tail?.pause();
     this.#shipper?.stop();
     // Requests still in flight are cut before the last checkpoint, so that no answer can
     // be acknowledged after it (a line acked but not checkpointed is sent again).
-    this.#collector?.close();
-    await this.#collector?.transport.destroy();
-    await this.checkpoint();
+    await this.#client?.destroy();
+    await this.#checkpoints?.write();
     await this.#tail?.close();
+  }
+
+  #state(): PipelineState {
+    return {
+      started: this.#started,
+      draining: this.#draining,
+      stopped: this.#stopped,
+      tail: this.#tail,
+      shipper: this.#shipper,
+      budget: this.#budget,
+      batcher: this.#batcher,
+    };
   }
 }

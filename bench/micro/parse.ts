@@ -8,7 +8,7 @@ import { unescapeNginx } from '../../src/record/nginx-escape.js';
 import { NginxParser } from '../../src/record/nginx-parser.js';
 import type { LineParser, ParsedLine } from '../../src/record/parser.js';
 import { RecordAssembler, type RecordOptions } from '../../src/record/record-assembler.js';
-import { RecordStage } from '../../src/record/record-stage.js';
+import { TimedAssembler } from '../../src/record/timed-assembler.js';
 import { RegexParser } from '../../src/record/regex-parser.js';
 import { parseTimeLocal } from '../../src/record/timestamps.js';
 
@@ -142,7 +142,7 @@ function stageCase(label: string, lines: readonly string[], options: Partial<Rec
       ...options,
     },
   );
-  const stage = shell ? new RecordStage(core) : core;
+  const stage = shell ? new TimedAssembler(core) : core;
   const src = { key: '0123456789abcdef', path: '/pod-data/access.log', ackQueue: new AckQueue(0) };
   let offset = 0;
   let i = 0;

@@ -10,7 +10,8 @@ export interface AckSegment {
  * Invariant: segments are added in read order (increasing `end`), and `committed` is the
  * `end` of the longest prefix of segments that are all acked — the offset below which
  * every byte has reached the collector, whatever order the responses came back in. A
- * checkpoint written at `committed` can never skip an unacknowledged line.
+ * checkpoint written at `committed` can never skip an unacknowledged line
+ * (docs/architecture.md, "Checkpoints").
  */
 export class AckQueue {
   #segments: AckSegment[] = [];

@@ -4,7 +4,7 @@
  * in memory — a record's encoded form, with its metadata and parsed fields, is several
  * times its line — so it is what TAILSHIP_MEMORY_LIMIT bounds. Tailers ask before
  * reading; at the limit they stop, and the files on disk are the buffer. Acks release
- * room and wake them. (The file bytes behind those records: unacknowledged-bytes.ts.)
+ * room and wake them. (The file bytes behind those records: unacknowledged-bytes.ts; docs/architecture.md, "Memory".)
  */
 export class MemoryBudget {
   readonly limitBytes: number;

@@ -1,5 +1,5 @@
 import type { AckQueue, AckSegment } from '../ack/ack-queue.js';
-import type { ByteFrame } from '../ship/encoders/bytes.js';
+import type { ByteFrame } from './byte-frame.js';
 
 /** A sealed batch: encoded records and, per file, the ack segment it completes. */
 export interface Batch<F> {

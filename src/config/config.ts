@@ -1,4 +1,8 @@
 // The validated, frozen configuration passed down from main. Units are in the names.
+import type { KubernetesMeta } from '../record/kubernetes-meta.js';
+import type { AuthOptions } from '../ship/auth.js';
+import type { ProtocolOptions } from '../ship/protocol.js';
+import type { CollectorTlsOptions } from '../ship/tls-options.js';
 import type { RecordsConfig } from './record-config.js';
 
 export interface Config {
@@ -35,8 +39,8 @@ export interface Config {
   /** The collector's protocol and request options (TAILSHIP_SINK, TAILSHIP_COMPRESSION, …). */
   readonly sink: SinkConfig;
   /** Secrets: masked by `describeConfig` (key names hold token/password). */
-  readonly auth: AuthConfig;
-  readonly tls: TlsConfig;
+  readonly auth: AuthOptions;
+  readonly tls: CollectorTlsOptions;
   readonly drain: {
     readonly quietMs: number;
     readonly timeoutMs: number;
@@ -51,49 +55,16 @@ export interface Config {
   readonly metadata: {
     readonly host: string;
     readonly fields: ReadonlyArray<readonly [string, string]>;
-    readonly kubernetes: {
-      readonly pod?: string | undefined;
-      readonly namespace?: string | undefined;
-      readonly node?: string | undefined;
-      readonly podIp?: string | undefined;
-      readonly container?: string | undefined;
-    };
+    readonly kubernetes: KubernetesMeta;
   };
 }
 
-export type SinkKind = 'ndjson' | 'json' | 'loki' | 'elasticsearch' | 'otlp' | 'splunk_hec';
-
-export interface SinkConfig {
-  readonly kind: SinkKind;
+/** The collector's protocol (with its options) and request options. */
+export interface SinkConfig extends ProtocolOptions {
   readonly compression: 'gzip' | 'none';
   readonly compressionLevel: number;
   /** TAILSHIP_HEADERS; the value's key name makes `describeConfig` mask it. */
   readonly headers: ReadonlyArray<{ readonly name: string; readonly secretValue: string }>;
   /** Sent as X-Scope-OrgID (Loki and the other Grafana-stack gateways). */
   readonly tenantId: string | undefined;
-  readonly loki: {
-    readonly labels: ReadonlyArray<readonly [string, string]>;
-    readonly structuredMetadata: ReadonlyArray<readonly [string, string]>;
-    readonly line: 'message' | 'json';
-  };
-  /** undefined: the URL names the index (`/<index>/_bulk`). */
-  readonly elasticsearch: { readonly index: string | undefined };
-  readonly splunk: { readonly sourcetype: string | undefined; readonly index: string | undefined };
-}
-
-export interface AuthConfig {
-  readonly bearerToken: string | undefined;
-  /** Re-read when the file changes (a rotated Kubernetes Secret). */
-  readonly bearerTokenFile: string | undefined;
-  readonly basicUser: string | undefined;
-  readonly basicPassword: string | undefined;
-  readonly basicPasswordFile: string | undefined;
-}
-
-export interface TlsConfig {
-  readonly caFile: string | undefined;
-  readonly certFile: string | undefined;
-  readonly keyFile: string | undefined;
-  readonly serverName: string | undefined;
-  readonly insecureSkipVerify: boolean;
 }

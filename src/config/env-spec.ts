@@ -2,14 +2,13 @@
 // This is the single source of truth for names: the README table, the Kubernetes
 // manifests' test and the unknown-variable warning all read it.
 //
-// Each variable is a string turned into a value by one of the small parsers below (units
-// in units.ts). That is all a schema library did here, and loading zod for it cost 6–7 MiB
-// of resident memory for the life of the process, about a tenth of what the memory bound
-// leaves the process beyond its budget.
+// Each variable is a string turned into a value by one of the small parsers below (the
+// text forms are read in env-values.ts). A schema library would do no more here, and
+// zod, measured, costs 6–7 MiB of resident memory for the life of the process, about a
+// tenth of what the memory bound leaves the process beyond its budget.
 import { PARSER_NAMES } from '../record/parser.js';
 import { isHostName } from './host-name.js';
-import { parseParserRules } from './record-config.js';
-import { parseDuration, parseList, parsePairs, parseSize } from './units.js';
+import { parseDuration, parseList, parsePairs, parseParserRules, parseSize } from './env-values.js';
 
 /** A value, or the form that was expected, shown in the one-line error. */
 type Parsed<T> = { readonly value: T } | { readonly expected: string };
@@ -158,7 +157,7 @@ const ENV_SPEC = {
   TAILSHIP_RETRY_LIMIT: retryLimit.withDefault('unlimited'),
   TAILSHIP_DEAD_LETTER_MAX_BYTES: size(1024).withDefault('64MiB'),
   TAILSHIP_MEMORY_LIMIT: size(1024 * 1024).withDefault('64MiB'),
-  // Collector protocol, request options, auth and TLS (checked further in sink-config.ts)
+  // Collector protocol, request options, auth and TLS (checked further in collector-config.ts)
   TAILSHIP_SINK: oneOf(['ndjson', 'json', 'loki', 'elasticsearch', 'opensearch', 'otlp', 'splunk_hec'] as const).withDefault(
     'ndjson',
   ),

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
+import { collectorSections } from './collector-config.js';
 import type { Config } from './config.js';
 import { KNOWN_ENV_NAMES, parseEnv, SECRET_ENV_NAMES, type Env } from './env-spec.js';
 import { nearestName } from './nearest-name.js';
 import { recordSection } from './record-config.js';
-import { sinkSections } from './sink-config.js';
 import { TailshipError } from '../errors.js';
 
 /** Exit code for a configuration error (sysexits EX_CONFIG). */
@@ -137,7 +137,7 @@ function toConfig(e: Env, env: NodeJS.ProcessEnv): Config {
       'TAILSHIP_MEMORY_LIMIT',
     );
   }
-  const collector = sinkSections(e, e.TAILSHIP_COLLECTOR_URL);
+  const collector = collectorSections(e, e.TAILSHIP_COLLECTOR_URL);
   if ('message' in collector) throw new ConfigError(`${collector.variable} is invalid: ${collector.message}`, collector.variable);
   const records = recordSection(e);
   if ('message' in records) throw new ConfigError(`${records.variable} ${records.message}`, records.variable);

@@ -1,16 +1,9 @@
 // The records section of the configuration: parsers, multiline joining and the time
 // field's name. Pure: returns values or a problem naming the variable.
-import { PARSER_NAMES, type ParserName } from '../record/parser.js';
+import type { ParserRule } from '../record/parser.js';
 import { namedGroups } from '../record/regex-parser.js';
 import { EPOCH_TIME_KEY, STANDARD_KEYS } from '../record/reserved-names.js';
 import type { Env } from './env-spec.js';
-import { parseList } from './units.js';
-
-export interface ParserRuleConfig {
-  /** undefined: every file. */
-  readonly glob: string | undefined;
-  readonly parser: ParserName;
-}
 
 export interface RecordsConfig {
   /** Name of the record's time field (TAILSHIP_TIMESTAMP_FIELD, `@timestamp` by default). */
@@ -18,39 +11,11 @@ export interface RecordsConfig {
   /** `time` with the `json` and `ndjson` protocols (Fluentd's event time), else undefined. */
   readonly epochTimeField: string | undefined;
   /** First matching rule wins; `[]` when TAILSHIP_PARSER is `none`. */
-  readonly parsers: readonly ParserRuleConfig[];
+  readonly parsers: readonly ParserRule[];
   readonly parserRegex: string | undefined;
   readonly multiline:
     | { readonly startPattern: string; readonly timeoutMs: number; readonly files: readonly string[] }
     | undefined;
-}
-
-function parserName(text: string): ParserName | undefined {
-  const v = text.trim().toLowerCase();
-  return (PARSER_NAMES as readonly string[]).includes(v) ? (v as ParserName) : undefined;
-}
-
-/**
- * TAILSHIP_PARSER: one parser for every file (`nginx`), or `glob=parser` pairs tried in
- * order (`error.log=nginx,*.json.log=json`). A glob cannot hold a comma (no `{a,b}`):
- * write two pairs instead.
- */
-export function parseParserRules(text: string): ParserRuleConfig[] | undefined {
-  if (!text.includes('=')) {
-    const parser = parserName(text);
-    if (parser === undefined) return undefined;
-    return parser === 'none' ? [] : [{ glob: undefined, parser }];
-  }
-  const rules: ParserRuleConfig[] = [];
-  for (const item of parseList(text)) {
-    const eq = item.lastIndexOf('=');
-    const glob = item.slice(0, eq).trim();
-    const parser = parserName(item.slice(eq + 1));
-    if (eq <= 0 || glob === '' || parser === undefined) return undefined;
-    rules.push({ glob, parser });
-  }
-  // Only `none` rules parse nothing: the cheap path.
-  return rules.some((r) => r.parser !== 'none') ? rules : [];
 }
 
 /** The records section, or the first problem found, naming its variable. */

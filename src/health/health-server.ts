@@ -6,7 +6,10 @@ import type { Registry } from 'prom-client';
 export interface HealthSource {
   readonly ready: boolean;
   readonly live: boolean;
-  status(): unknown;
+  /** The /status document (JSON-serialisable). */
+  status(): object;
+  /** Sets the gauges computed from state; called before each scrape. */
+  refreshMetrics(): void;
 }
 
 /** /healthz, /readyz, /metrics and /status on their own port. */
@@ -27,10 +30,9 @@ export class HealthServer {
         case '/readyz':
           return source.ready ? send(200, text, 'ready\n') : send(503, text, 'starting\n');
         case '/status':
-          return send(200, 'application/json', `${JSON.stringify({ version, ...(source.status() as object) }, null, 2)}\n`);
+          return send(200, 'application/json', `${JSON.stringify({ version, ...source.status() }, null, 2)}\n`);
         case '/metrics':
-          // status() refreshes the gauges that are computed from the pipeline's state.
-          source.status();
+          source.refreshMetrics();
           registry.metrics().then(
             (body) => send(200, registry.contentType, body),
             () => send(500, text, 'metrics unavailable\n'),

@@ -1,4 +1,5 @@
 import type { ParserName } from './parser.js';
+import { kubernetesValues, type KubernetesMeta } from './kubernetes-meta.js';
 
 /** One line from a file, with what tailship knows about it. */
 export interface LogRecord {
@@ -25,13 +26,7 @@ export interface LogRecord {
 /** Metadata that is the same for every record of this process: encoded once, not per line. */
 export interface RecordContext {
   readonly host: string;
-  readonly kubernetes: {
-    readonly pod?: string | undefined;
-    readonly namespace?: string | undefined;
-    readonly node?: string | undefined;
-    readonly podIp?: string | undefined;
-    readonly container?: string | undefined;
-  };
+  readonly kubernetes: KubernetesMeta;
   /** Static fields from TAILSHIP_FIELDS. */
   readonly fields: ReadonlyArray<readonly [string, string]>;
   /** Name of the record's time field (`@timestamp` by default). */
@@ -42,12 +37,9 @@ export interface RecordContext {
 
 /** The `kubernetes` object of a record, with only the keys that are known. */
 export function kubernetesObject(ctx: RecordContext): Record<string, string> | undefined {
-  const k = ctx.kubernetes;
+  const fields = kubernetesValues(ctx.kubernetes);
+  if (fields.length === 0) return undefined;
   const out: Record<string, string> = {};
-  if (k.pod) out['pod'] = k.pod;
-  if (k.namespace) out['namespace'] = k.namespace;
-  if (k.node) out['node'] = k.node;
-  if (k.podIp) out['pod_ip'] = k.podIp;
-  if (k.container) out['container'] = k.container;
-  return Object.keys(out).length > 0 ? out : undefined;
+  for (const { name, value } of fields) out[name] = value;
+  return out;
 }

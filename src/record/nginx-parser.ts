@@ -1,4 +1,6 @@
 import { unescapeNginx } from './nginx-escape.js';
+import { splitRequest } from './nginx-request.js';
+import { parseTrailing } from './nginx-trailing.js';
 import type { LineParser, ParsedLine } from './parser.js';
 import { parseErrorLogTime, parseTimeLocal, TIME_LOCAL_LENGTH } from './timestamps.js';
 
@@ -130,7 +132,7 @@ export class NginxParser implements LineParser {
     if (agent < 0) return NGINX_NO_MATCH;
     setText(fields, 'user_agent', s, i + 2, agent);
     i = agent + 1;
-    if (i < s.length) trailing(s, i, fields);
+    if (i < s.length) parseTrailing(s, i, fields);
     return { fields, timeMs };
   }
 }
@@ -165,157 +167,6 @@ function skipDigits(s: string, i: number): number {
     i++;
   }
   return i;
-}
-
-/**
- * A request line into method, path and protocol; a line that is not one (no method
- * token, a protocol that is not HTTP/x) is kept whole as `request`.
- */
-function splitRequest(r: string, fields: Record<string, unknown>, escaped: boolean): void {
-  if (r.length === 0 || r === '-') return;
-  const sp1 = r.indexOf(' ');
-  const sp2 = r.lastIndexOf(' ');
-  if (sp1 > 0 && isMethod(r, sp1)) {
-    if (sp1 === sp2) {
-      // HTTP/0.9: method and path only.
-      if (sp1 + 1 < r.length) {
-        fields['method'] = method(r, sp1);
-        fields['path'] = escaped ? unescapeNginx(r.slice(sp1 + 1)) : r.slice(sp1 + 1);
-        return;
-      }
-    } else {
-      const protocol = sp2 > sp1 + 1 ? httpProtocol(r, sp2 + 1) : undefined;
-      if (protocol !== undefined) {
-        fields['method'] = method(r, sp1);
-        const path = r.slice(sp1 + 1, sp2);
-        fields['path'] = escaped ? unescapeNginx(path) : path;
-        fields['protocol'] = protocol;
-        return;
-      }
-    }
-  }
-  fields['request'] = r;
-}
-
-/** The common methods as constants: no new string per line. */
-function method(r: string, end: number): string {
-  if (end === 3 && r.startsWith('GET')) return 'GET';
-  if (end === 4 && r.startsWith('POST')) return 'POST';
-  if (end === 4 && r.startsWith('HEAD')) return 'HEAD';
-  return r.slice(0, end);
-}
-
-/** `HTTP/d` or `HTTP/d.d` from `i` to the end of `r`, else undefined. */
-function httpProtocol(r: string, i: number): string | undefined {
-  const n = r.length - i;
-  if ((n !== 6 && n !== 8) || !r.startsWith('HTTP/', i) || !isDigit(r.charCodeAt(i + 5))) return undefined;
-  if (n === 6) return r.slice(i);
-  if (r.charCodeAt(i + 6) !== 46 /* . */ || !isDigit(r.charCodeAt(i + 7))) return undefined;
-  if (r.endsWith('HTTP/1.1')) return 'HTTP/1.1';
-  if (r.endsWith('HTTP/2.0')) return 'HTTP/2.0';
-  return r.slice(i);
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-/** Upper-case letters, digits, `-` and `_` (M-SEARCH, PROPFIND), starting with a letter. */
-function isMethod(r: string, end: number): boolean {
-  if (end > 32) return false;
-  const first = r.charCodeAt(0);
-  if (first < 65 || first > 90) return false;
-  for (let i = 1; i < end; i++) {
-    const c = r.charCodeAt(i);
-    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 95)) return false;
-  }
-  return true;
-}
-
-const TIMING_KEYS: Readonly<Record<string, string>> = {
-  rt: 'request_time',
-  request_time: 'request_time',
-  urt: 'upstream_response_time',
-  upstream_response_time: 'upstream_response_time',
-  uct: 'upstream_connect_time',
-  upstream_connect_time: 'upstream_connect_time',
-  uht: 'upstream_header_time',
-  upstream_header_time: 'upstream_header_time',
-};
-const BARE_TIMINGS = ['request_time', 'upstream_response_time'];
-
-/**
- * What follows the user agent: `main`'s quoted `$http_x_forwarded_for`, then timings.
- * Unknown tokens are skipped: the line still parsed, and `message` keeps them.
- */
-function trailing(s: string, i: number, fields: Record<string, unknown>): void {
-  let bare = 0;
-  let first = true;
-  while (i < s.length) {
-    if (s.charCodeAt(i) === 32) {
-      i++;
-      continue;
-    }
-    let end: number;
-    let key: string | undefined;
-    let value: string;
-    if (s.charCodeAt(i) === 34) {
-      end = s.indexOf('"', i + 1);
-      if (end < 0) return;
-      value = s.slice(i + 1, end);
-      end++;
-      if (first) {
-        if (value !== '-' && value !== '') fields['x_forwarded_for'] = unescapeNginx(value);
-        first = false;
-        i = end;
-        continue;
-      }
-    } else {
-      end = s.indexOf(' ', i);
-      if (end < 0) end = s.length;
-      const eq = s.indexOf('=', i);
-      if (eq > i && eq < end) {
-        key = s.slice(i, eq);
-        if (s.charCodeAt(eq + 1) === 34) {
-          const close = s.indexOf('"', eq + 2);
-          if (close < 0) return;
-          value = s.slice(eq + 2, close);
-          end = close + 1;
-        } else {
-          value = s.slice(eq + 1, end);
-        }
-      } else {
-        value = s.slice(i, end);
-      }
-    }
-    first = false;
-    i = end;
-    const name = key === undefined ? BARE_TIMINGS[bare++] : TIMING_KEYS[key];
-    if (name === undefined) continue;
-    const seconds = timing(value);
-    if (seconds !== undefined) fields[name] = seconds;
-  }
-}
-
-const SECONDS = /^\d+(?:\.\d+)?$/;
-
-/**
- * An nginx timing in seconds. Several upstreams tried for one request give a list
- * (`0.002, 0.010` or `0.002 : 0.010` across internal redirects): their sum is taken,
- * the time spent waiting on upstreams in all; `-` entries count as nothing, and a
- * value with no number at all is left out.
- */
-function timing(value: string): number | undefined {
-  if (SECONDS.test(value)) return Number(value);
-  let sum = 0;
-  let any = false;
-  for (const part of value.split(/\s*[,:]\s*/)) {
-    if (SECONDS.test(part)) {
-      sum += Number(part);
-      any = true;
-    }
-  }
-  return any ? Math.round(sum * 1e6) / 1e6 : undefined;
 }
 
 interface ContextKey {

@@ -2,6 +2,12 @@
 export const PARSER_NAMES = ['none', 'json', 'nginx', 'regex'] as const;
 export type ParserName = (typeof PARSER_NAMES)[number];
 
+/** A parser for the files a glob matches; no glob means every file. */
+export interface ParserRule {
+  readonly glob: string | undefined;
+  readonly parser: ParserName;
+}
+
 /** What a parser found in a line. */
 export interface ParsedLine {
   /** Fields to add to the record; names never those of the standard record (see reserved-names.ts). */

@@ -1,11 +1,8 @@
 import type { AckQueue } from '../ack/ack-queue.js';
-import { JsonParser } from './json-parser.js';
+import { RateLimit } from '../log/rate-limit.js';
+import { FilePlanner, PLAIN, type FilePlan, type MultilineOptions } from './file-plan.js';
 import type { LogRecord, RecordContext } from './log-record.js';
-import { NGINX_FIELD_NAMES, NginxParser } from './nginx-parser.js';
-import type { LineParser, ParserName } from './parser.js';
-import { firstMatch, pathMatcher } from './path-rules.js';
-import { RateLimit } from './rate-limit.js';
-import { RegexParser } from './regex-parser.js';
+import type { LineParser, ParserName, ParserRule } from './parser.js';
 import { joinedRecordId, recordId } from './record-id.js';
 import { guardFields, reservedKeys } from './reserved-names.js';
 
@@ -18,21 +15,6 @@ export interface LineSource {
 
 /** Receives finished records; `end` is the offset past the record's last line. */
 export type RecordHandler = (record: LogRecord, queue: AckQueue, end: number) => void;
-
-/** A parser for the files a glob matches; no glob means every file. */
-export interface ParserRule {
-  readonly glob: string | undefined;
-  readonly parser: ParserName;
-}
-
-export interface MultilineOptions {
-  /** A regex (source text) matching the first line of a record. */
-  readonly startPattern: string;
-  /** A record with no new line for this long is emitted as it is. */
-  readonly timeoutMs: number;
-  /** Files joined; empty means every file. */
-  readonly files: readonly string[];
-}
 
 export interface RecordOptions {
   readonly context: Pick<RecordContext, 'timestampField' | 'epochTimeField' | 'fields'>;
@@ -56,7 +38,7 @@ export interface ParseFailureReport {
   readonly sample: string;
 }
 
-/** What the record side reports; the pipeline turns it into metrics and logs. */
+/** What the record side reports; health/telemetry.ts turns it into metrics and logs. */
 export interface RecordObserver {
   /** Every line that did not parse (cheap: a counter). */
   parseFailed(parser: ParserName): void;
@@ -76,16 +58,6 @@ const NO_OPTIONS: RecordOptions = {
 };
 
 const NO_OBSERVER: RecordObserver = { parseFailed: () => {}, parseFailures: () => {} };
-
-/** How one file's lines are treated, decided when its first line arrives. */
-interface FilePlan {
-  readonly parser: LineParser | undefined;
-  /** The parser may write a reserved name, so its fields are checked per line. */
-  readonly guard: boolean;
-  readonly multiline: RegExp | undefined;
-}
-
-const PLAIN: FilePlan = { parser: undefined, guard: false, multiline: undefined };
 
 /** A multiline record being joined: lines of one file, from `start` to `end`. */
 interface Pending {
@@ -107,7 +79,7 @@ interface Pending {
 /**
  * Turns lines into records: decode, parse, join multiline records, id, time. Pure: no
  * timers (the timeout flush is driven by `expire(now)` from the shell in
- * record-stage.ts), no logger (failures go to the observer).
+ * timed-assembler.ts), no logger (failures go to the observer).
  *
  * Checkpoint invariant: a record is emitted with `end` = the offset past its last line,
  * and the checkpoint of a file only advances to the `end` of acknowledged records. A
@@ -115,18 +87,15 @@ interface Pending {
  * is emitted before it (per file, records leave in file order), so no checkpoint can
  * pass the first line of a half-joined record: a crash re-reads and re-joins it whole.
  *
- * With no parser and no multiline configured, `line` does what it did before either
- * existed: one decode, one record object, no lookups.
+ * With no parser and no multiline configured (the default), `line` is the cheap path:
+ * one decode, one record object, no lookups.
  */
 export class RecordAssembler {
   readonly #emit: RecordHandler;
   readonly #observer: RecordObserver;
   readonly #plain: boolean;
-  readonly #parserRules: ReadonlyArray<{ match: (path: string) => boolean; value: ParserName }>;
-  readonly #parsers = new Map<ParserName, LineParser>();
+  readonly #planner: FilePlanner;
   readonly #reserved: readonly string[];
-  readonly #multilineStart: RegExp | undefined;
-  readonly #multilineFiles: ReadonlyArray<(path: string) => boolean>;
   readonly #timeoutMs: number;
   readonly #maxBytes: number;
   readonly #warnings = new RateLimit(PARSE_WARNING_INTERVAL_MS);
@@ -139,22 +108,12 @@ export class RecordAssembler {
   constructor(emit: RecordHandler, options: RecordOptions = NO_OPTIONS, observer: RecordObserver = NO_OBSERVER) {
     this.#emit = emit;
     this.#observer = observer;
-    const rules = options.parsers;
-    this.#parserRules = rules.map((r) => ({ match: pathMatcher(r.glob), value: r.parser }));
     this.#reserved = reservedKeys(options.context);
-    const ts = options.context.timestampField;
-    for (const { parser } of rules) {
-      if (parser === 'none' || this.#parsers.has(parser)) continue;
-      if (parser === 'nginx') this.#parsers.set(parser, new NginxParser());
-      else if (parser === 'json') this.#parsers.set(parser, new JsonParser(ts));
-      else this.#parsers.set(parser, new RegexParser(options.parserRegex ?? '', ts));
-    }
     const ml = options.multiline;
-    this.#multilineStart = ml ? new RegExp(ml.startPattern) : undefined;
-    this.#multilineFiles = ml ? ml.files.map((g) => pathMatcher(g)) : [];
+    this.#planner = new FilePlanner(options.parsers, options.parserRegex, ml, options.context.timestampField, this.#reserved);
     this.#timeoutMs = ml?.timeoutMs ?? Infinity;
     this.#maxBytes = options.maxRecordBytes;
-    this.#plain = this.#parsers.size === 0 && ml === undefined;
+    this.#plain = this.#planner.plain;
   }
 
   line(src: LineSource, line: Buffer, start: number, end: number, truncated: boolean, nowMs: number): void {
@@ -303,15 +262,7 @@ export class RecordAssembler {
     if (src === this.#lastSrc) return this.#lastPlan;
     let plan = this.#plans.get(src);
     if (plan === undefined) {
-      const name = firstMatch(this.#parserRules, src.path);
-      const parser = name === undefined || name === 'none' ? undefined : this.#parsers.get(name);
-      const start =
-        this.#multilineStart !== undefined &&
-        (this.#multilineFiles.length === 0 || this.#multilineFiles.some((m) => m(src.path)))
-          ? this.#multilineStart
-          : undefined;
-      const guard = parser !== undefined && (parser.name !== 'nginx' || this.#reserved.some((k) => NGINX_FIELD_NAMES.includes(k)));
-      plan = parser === undefined && start === undefined ? PLAIN : { parser, guard, multiline: start };
+      plan = this.#planner.plan(src.path);
       this.#plans.set(src, plan);
     }
     this.#lastSrc = src;

@@ -1,7 +1,16 @@
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { AuthConfig } from '../config/config.js';
 import { TailshipError } from '../errors.js';
+
+/** The credentials sent to the collector (TAILSHIP_AUTH_*); at most one kind is set. */
+export interface AuthOptions {
+  readonly bearerToken: string | undefined;
+  /** Re-read when the file changes (a rotated Kubernetes Secret). */
+  readonly bearerTokenFile: string | undefined;
+  readonly basicUser: string | undefined;
+  readonly basicPassword: string | undefined;
+  readonly basicPasswordFile: string | undefined;
+}
 
 /** How the bearer token is presented: `Bearer` for most collectors, `Splunk` for HEC. */
 export type TokenScheme = 'Bearer' | 'Splunk';
@@ -62,8 +71,8 @@ export class Credentials {
     }
   }
 
-  /** Builds the credentials of the configuration (none when nothing is set). Throws ERR_AUTH_FILE. */
-  static fromConfig(auth: AuthConfig, scheme: TokenScheme, url: URL, events: AuthEvents): Credentials {
+  /** Builds the credentials of the options (none when nothing is set). Throws ERR_AUTH_FILE. */
+  static fromOptions(auth: AuthOptions, scheme: TokenScheme, url: URL, events: AuthEvents): Credentials {
     if (auth.bearerToken !== undefined || auth.bearerTokenFile !== undefined) {
       const make = (token: string) => authorizationValue({ token, scheme });
       return Credentials.#withSecret(make, auth.bearerToken, auth.bearerTokenFile, 'TAILSHIP_AUTH_BEARER_TOKEN_FILE', events);

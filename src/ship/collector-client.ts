@@ -1,46 +1,61 @@
-import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { Config } from '../config/config.js';
-import { Credentials } from './auth.js';
+import { Credentials, type AuthEvents, type AuthOptions } from './auth.js';
 import { collectorUrl } from './collector-url.js';
-import type { Encoder } from './encoders/encoder.js';
-import { HttpTransport } from './http-transport.js';
-import { tlsConnectOptions } from './tls-options.js';
+import { HttpTransport, type HttpResult } from './http-transport.js';
+import type { Protocol } from './protocol.js';
+import type { Transport } from './shipper.js';
+import { tlsConnectOptions, type CollectorTlsOptions } from './tls-options.js';
+
+export interface CollectorClientOptions {
+  /** TAILSHIP_COLLECTOR_URL; credentials in it are sent as basic auth. */
+  readonly url: URL;
+  readonly requestTimeoutMs: number;
+  /** Connections in the pool: one per request in flight. */
+  readonly connections: number;
+  /** TAILSHIP_HEADERS. */
+  readonly headers: ReadonlyArray<{ readonly name: string; readonly secretValue: string }>;
+  /** Sent as X-Scope-OrgID. */
+  readonly tenantId: string | undefined;
+  readonly auth: AuthOptions;
+  readonly tls: CollectorTlsOptions;
+}
+
+/** What the client reports; the owner turns these into logs (never with a secret). */
+export interface CollectorClientEvents extends AuthEvents {
+  /** TAILSHIP_TLS_INSECURE_SKIP_VERIFY is on. */
+  verificationOff(): void;
+}
 
 /**
- * Everything about talking to the collector that is not the body: the URL (with the
- * protocol's path), the pool with its TLS options, and the headers of each request
- * (user agent, credentials kept current, TAILSHIP_HEADERS, tenant, protocol headers).
+ * Sends request bodies to the collector: the URL (with the protocol's path), the pool
+ * with its TLS options, and the headers of each request (user agent, credentials kept
+ * current, TAILSHIP_HEADERS, tenant, the protocol's own). What a body holds and what an
+ * answer means are the protocol's; when to send again is the shipper's.
  */
-export class CollectorClient {
+export class CollectorClient implements Transport {
   readonly url: URL;
-  readonly transport: HttpTransport;
+  readonly #transport: HttpTransport;
   readonly #credentials: Credentials;
   readonly #base: Readonly<Record<string, string>>;
 
-  constructor(config: Config, encoder: Encoder<unknown>, version: string, log: Logger) {
-    const c = config;
-    this.url = collectorUrl(c.delivery.url, encoder.defaultPath);
+  /** Throws ERR_TLS_CONFIG or ERR_AUTH_FILE when a configured file cannot be used. */
+  constructor(
+    c: CollectorClientOptions,
+    protocol: Pick<Protocol, 'encoder' | 'tokenScheme' | 'headers'>,
+    version: string,
+    events: CollectorClientEvents,
+  ) {
+    this.url = collectorUrl(c.url, protocol.encoder.defaultPath);
     const tls = this.url.protocol === 'https:' ? tlsConnectOptions(c.tls) : undefined;
-    if (c.tls.insecureSkipVerify) {
-      log.warn(
-        { setting: 'TAILSHIP_TLS_INSECURE_SKIP_VERIFY' },
-        'TLS certificate verification is OFF: anyone on the network path can read and alter what is sent',
-      );
-    }
-    this.#credentials = Credentials.fromConfig(c.auth, c.sink.kind === 'splunk_hec' ? 'Splunk' : 'Bearer', c.delivery.url, {
-      rotated: (path) => log.info({ path }, 'credentials file changed; using the new secret'),
-      readFailed: (path, code) => log.warn({ path, code }, 'cannot read the credentials file; keeping the previous secret'),
-    });
+    if (c.tls.insecureSkipVerify) events.verificationOff();
+    this.#credentials = Credentials.fromOptions(c.auth, protocol.tokenScheme, c.url, events);
     const base: Record<string, string> = { 'user-agent': `tailship/${version}` };
-    for (const { name, secretValue } of c.sink.headers) base[name.toLowerCase()] = secretValue;
-    if (c.sink.tenantId !== undefined) base['x-scope-orgid'] = c.sink.tenantId;
-    // HEC wants a channel when indexer acknowledgement is on (code 10 otherwise); harmless when off.
-    if (c.sink.kind === 'splunk_hec') base['x-splunk-request-channel'] = randomUUID();
+    for (const { name, secretValue } of c.headers) base[name.toLowerCase()] = secretValue;
+    if (c.tenantId !== undefined) base['x-scope-orgid'] = c.tenantId;
+    Object.assign(base, protocol.headers);
     this.#base = base;
-    this.transport = new HttpTransport(this.url, {
-      timeoutMs: c.delivery.requestTimeoutMs,
-      connections: c.delivery.maxInFlight,
+    this.#transport = new HttpTransport(this.url, {
+      timeoutMs: c.requestTimeoutMs,
+      connections: c.connections,
       ...(tls ? { tls } : {}),
     });
   }
@@ -51,13 +66,24 @@ export class CollectorClient {
     return auth === undefined ? { ...this.#base } : { ...this.#base, authorization: auth };
   }
 
-  /** A failed attempt: on 401/403 a mounted secret may have been rotated; read it again. */
-  attemptFailed(status: number | undefined): void {
-    if (status === 401 || status === 403) void this.#credentials.refresh();
+  /**
+   * POSTs a body with these headers and the client's. The client's go last: a
+   * Content-Type in TAILSHIP_HEADERS replaces the protocol's (Fluent Bit's http input
+   * takes NDJSON only as application/json).
+   */
+  async post(body: Buffer | string, headers: Record<string, string>): Promise<HttpResult> {
+    const result = await this.#transport.post(body, { ...headers, ...this.headers() });
+    // 401/403: a mounted Secret may have been rotated; read it again before the retry.
+    if (result.kind === 'response' && (result.status === 401 || result.status === 403)) void this.#credentials.refresh();
+    return result;
   }
 
-  /** Stops watching credential files (the pool is closed by its owner). */
-  close(): void {
+  /**
+   * Stops watching credential files and cuts requests in flight (their batches stay
+   * unacknowledged and are sent again next run).
+   */
+  async destroy(): Promise<void> {
     this.#credentials.close();
+    await this.#transport.destroy();
   }
 }

@@ -76,7 +76,7 @@ export class DeadLetterFile {
 
   /**
    * First use in this process: what the files already hold, so that entries left by an
-   * earlier run are counted when a roll-over drops them (they were reported as 0).
+   * earlier run are counted when a roll-over drops them (not reported as 0 dropped).
    */
   async #load(): Promise<void> {
     this.#size = 0;

@@ -1,10 +1,14 @@
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Batch } from '../batch/batch.js';
+import { initialCollectorState, type CollectorState } from './collector-state.js';
 import type { DeadLetterFile } from './dead-letter.js';
 import type { Encoder } from './encoders/encoder.js';
 import type { HttpResult } from './http-transport.js';
+import type { Protocol } from './protocol.js';
+import type { ResponseReader } from './responses/response-reader.js';
 import { retryDelayMs, type BackoffPolicy } from './retry-timing.js';
+import { RetryWaits } from './retry-waits.js';
 import type { SendOutcome } from './send-outcome.js';
 
 const gzipAsync = promisify(gzip);
@@ -14,7 +18,7 @@ const GZIP_CHUNK_BYTES = 64 * 1024;
 /** Records sent together: a whole batch, or part of one after a split or partial answer. */
 type RecordSet<F> = Pick<Batch<F>, 'count' | 'bytes' | 'fragments' | 'body'>;
 
-/** What the shipper needs of a transport (HttpTransport, or a stand-in in unit tests). */
+/** What the shipper needs of a transport (CollectorClient, or a stand-in in unit tests). */
 export interface Transport {
   post(body: Buffer | string, headers: Record<string, string>): Promise<HttpResult>;
 }
@@ -26,11 +30,9 @@ export interface ShipperOptions {
   readonly retryLimit: number;
   readonly compression: 'gzip' | 'none';
   readonly gzipLevel: number;
-  /** Headers for every request (auth is resolved per request, so a rotated Secret is used). */
-  readonly headers: () => Record<string, string>;
 }
 
-/** What the shipper reports; main turns these into logs and metrics. */
+/** What the shipper reports; health/telemetry.ts turns these into metrics and logs. */
 export interface ShipObserver {
   delivered(records: number, bytes: number, durationMs: number): void;
   attemptFailed(reason: string, status: number | undefined, consecutiveFailures: number): void;
@@ -41,37 +43,15 @@ export interface ShipObserver {
   deadLettered(records: number, reason: string, status: number | undefined, dropped: number): void;
 }
 
-export interface CollectorState {
-  lastSuccessMs: number | undefined;
-  lastError: string | undefined;
-  lastErrorMs: number | undefined;
-  consecutiveFailures: number;
-  /** When the failing streak began (for the outage warning). */
-  failingSinceMs: number | undefined;
-  retrying: number;
-  nextAttemptMs: number | undefined;
-}
-
-/** The collector state before any attempt. */
-export function initialCollectorState(): CollectorState {
-  return {
-    lastSuccessMs: undefined,
-    lastError: undefined,
-    lastErrorMs: undefined,
-    consecutiveFailures: 0,
-    failingSinceMs: undefined,
-    retrying: 0,
-    nextAttemptMs: undefined,
-  };
-}
-
 /**
  * Sends sealed batches: up to `maxInFlight` at once, each retried until it is delivered
  * or dead-lettered, then handed to `onSettled` (which acks its offsets). A batch is
- * settled exactly once; nothing is dropped on a transient error.
+ * settled exactly once; nothing is dropped on a transient error (docs/architecture.md,
+ * "Acknowledgement").
  */
 export class Shipper<F> {
   readonly #encoder: Encoder<F>;
+  readonly #readResponse: ResponseReader;
   readonly #transport: Transport;
   readonly #opts: ShipperOptions;
   readonly #deadLetter: DeadLetterFile;
@@ -81,15 +61,17 @@ export class Shipper<F> {
   readonly #queue: Batch<F>[] = [];
   #inFlight = 0;
   #stopped = false;
-  /** Waiting retries: how to wake each, and when it is due. */
-  readonly #sleepers = new Map<() => void, number>();
+  readonly #waits = new RetryWaits(() => {
+    this.state.retrying = this.#waits.count;
+    this.state.nextAttemptMs = this.#waits.nextDueMs;
+  });
   readonly #idleWaiters: Array<() => void> = [];
   /** Request bodies by the record set they carry; dropped with the set. */
   readonly #bodies = new WeakMap<RecordSet<F>, Buffer | string>();
   readonly state: CollectorState = initialCollectorState();
 
   constructor(
-    encoder: Encoder<F>,
+    protocol: Pick<Protocol<F>, 'encoder' | 'readResponse'>,
     transport: Transport,
     opts: ShipperOptions,
     deadLetter: DeadLetterFile,
@@ -97,7 +79,8 @@ export class Shipper<F> {
     onSettled: (batch: Batch<F>) => void,
     random: () => number = Math.random,
   ) {
-    this.#encoder = encoder;
+    this.#encoder = protocol.encoder;
+    this.#readResponse = protocol.readResponse;
     this.#transport = transport;
     this.#opts = opts;
     this.#deadLetter = deadLetter;
@@ -129,7 +112,7 @@ export class Shipper<F> {
   /** Stops retrying: waits are cut short and unsettled batches stay unacked (re-sent next run). */
   stop(): void {
     this.#stopped = true;
-    for (const wake of [...this.#sleepers.keys()]) wake();
+    this.#waits.wakeAll();
   }
 
   #next(): void {
@@ -221,22 +204,21 @@ export class Shipper<F> {
   }
 
   async #tryAttempt(set: RecordSet<F>): Promise<SendOutcome> {
-    // A Content-Type in TAILSHIP_HEADERS replaces the protocol's.
-    const headers: Record<string, string> = { 'content-type': this.#encoder.contentType, ...this.#opts.headers() };
+    const headers: Record<string, string> = { 'content-type': this.#encoder.contentType };
     if (this.#opts.compression === 'gzip') headers['content-encoding'] = 'gzip';
     const body = await this.#requestBody(set);
     const result = await this.#transport.post(body, headers);
     if (result.kind === 'error') return { kind: 'retry', reason: `${result.code}: ${result.message}` };
-    return this.#encoder.read(result, set.count);
+    return this.#readResponse(result, set.count);
   }
 
   /**
    * The body for a record set, encoded (and compressed) once and reused by every retry of
-   * the same records; a split or a partial retry is a new set, so a new body. Building
-   * it per attempt made every retry during an outage allocate a batch-sized body and gzip
-   * it again: garbage Buffers that V8 frees only at its next major GC. Measured with the
-   * collector down and a 32 MiB budget full: RSS 178 MiB before, 140 MiB after, and no
-   * CPU spent compressing the same bytes over and over. A byte batch is its own body.
+   * the same records; a split or a partial retry is a new set, so a new body. A body built
+   * per attempt would make every retry during an outage allocate a batch-sized body and
+   * gzip it again: garbage Buffers that V8 frees only at its next major GC (measured with
+   * the collector down and a 32 MiB budget full: RSS 178 MiB that way, 140 MiB this way),
+   * and CPU spent compressing the same bytes over and over. A byte batch is its own body.
    */
   async #requestBody(set: RecordSet<F>): Promise<Buffer | string> {
     const cached = this.#bodies.get(set);
@@ -286,9 +268,9 @@ export class Shipper<F> {
   /**
    * Writes refused records to the dead-letter file and reports them. The collector has
    * refused them for good either way, so a failed write (state dir gone, disk full) must
-   * not stop the batch from settling: before, the rejection escaped #next as an
-   * unhandled rejection (fatal in Node) and the in-flight slot was never freed. Records
-   * that could not be written are reported as dropped.
+   * not stop the batch from settling: a rejection escaping #next would be an unhandled
+   * rejection (fatal in Node) and would never free the in-flight slot. Records that
+   * could not be written are reported as dropped.
    */
   async #deadLetterEntries(
     entries: ReadonlyArray<{ reason: string; status: number | undefined; request: string }>,
@@ -315,30 +297,7 @@ export class Shipper<F> {
   async #wait(attempt: number, retryAfterMs: number | undefined): Promise<boolean> {
     const delay = retryDelayMs(this.#opts.backoff, attempt, this.#random, retryAfterMs);
     this.#observer.retryScheduled(delay);
-    const due = Date.now() + delay;
-    await new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.#sleepers.delete(wake);
-        this.#updateRetryState();
-        resolve();
-      };
-      const timer = setTimeout(wake, delay);
-      this.#sleepers.set(wake, due);
-      this.#updateRetryState();
-    });
+    await this.#waits.wait(delay);
     return !this.#stopped;
-  }
-
-  /**
-   * `nextAttemptMs` is the earliest due time among the retries still waiting. It was a
-   * running minimum reset only when no retry waited, so with several batches retrying
-   * /status showed a time already past while a later retry was still pending.
-   */
-  #updateRetryState(): void {
-    this.state.retrying = this.#sleepers.size;
-    let next: number | undefined;
-    for (const due of this.#sleepers.values()) if (next === undefined || due < next) next = due;
-    this.state.nextAttemptMs = next;
   }
 }

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, rootCertificates, type ConnectionOptions } from 'node:tls';
-import type { TlsConfig } from '../config/config.js';
 import { TailshipError } from '../errors.js';
+
+/** TLS to the collector (TAILSHIP_TLS_*): files are PEM paths. */
+export interface CollectorTlsOptions {
+  readonly caFile: string | undefined;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+  readonly serverName: string | undefined;
+  readonly insecureSkipVerify: boolean;
+}
 
 /**
  * The TLS options for the collector connection, read from the configured files at
@@ -9,7 +17,7 @@ import { TailshipError } from '../errors.js';
  * clear start-up error rather than a failed request later. Undefined: Node's defaults
  * (the system CAs, verification on).
  */
-export function tlsConnectOptions(tls: TlsConfig): ConnectionOptions | undefined {
+export function tlsConnectOptions(tls: CollectorTlsOptions): ConnectionOptions | undefined {
   const opts: ConnectionOptions = {};
   if (tls.serverName !== undefined) opts.servername = tls.serverName;
   if (tls.insecureSkipVerify) opts.rejectUnauthorized = false;

@@ -1,3 +1,5 @@
+// Acknowledgements per file: `committed` is the end of the longest acknowledged prefix,
+// whatever order the answers come in, so a checkpoint never passes an unacknowledged line.
 import t from 'tap';
 import { AckQueue, type AckSegment } from '../../src/ack/ack-queue.js';
 

@@ -1,3 +1,5 @@
+// The memory budget: bytes read and not yet acknowledged, the wake-up of a reader held at
+// the limit, and the read-ahead that caps it.
 import t from 'tap';
 import { MemoryBudget, readAheadLimit } from '../../src/ack/memory-budget.js';
 

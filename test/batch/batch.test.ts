@@ -1,3 +1,5 @@
+// The pure batch builder: its limits, the ack segment per file a sealed batch carries,
+// and a framed batch laid out as the request body in reused buffers.
 import t from 'tap';
 import { AckQueue } from '../../src/ack/ack-queue.js';
 import { BatchBuilder } from '../../src/batch/batch.js';

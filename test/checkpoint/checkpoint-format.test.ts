@@ -1,3 +1,4 @@
+// The checkpoint file's format: versioned, and refused whole when any entry is not trusted.
 import t from 'tap';
 import { parseCheckpoints, serializeCheckpoints, type CheckpointEntry } from '../../src/checkpoint/checkpoint-format.js';
 

@@ -1,3 +1,5 @@
+// Checkpoints on disk: atomic writes, a corrupt file set aside, an unwritable state dir
+// refused at start.
 import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,33 +1,9 @@
+// Loading the environment: defaults, units, one-line errors naming the variable, the
+// nearest-name warning, and what --check-config shows.
 import t, { type Test } from 'tap';
 import { ConfigError, describeConfig, loadConfig } from '../../src/config/load-config.js';
-import { parseDuration, parseSize } from '../../src/config/units.js';
 
 const base = { TAILSHIP_COLLECTOR_URL: 'http://collector:9000/' };
-
-t.test('sizes and durations', async (t) => {
-  const sizes: Array<[string, number | undefined]> = [
-    ['512KiB', 512 * 1024],
-    ['4MiB', 4 * 1024 * 1024],
-    ['1mb', 1_000_000],
-    ['1048576', 1048576],
-    [' 2 GiB ', 2 * 1024 ** 3],
-    ['1.5KiB', 1536],
-    ['abc', undefined],
-    ['-1', undefined],
-    ['4XB', undefined],
-  ];
-  for (const [text, want] of sizes) t.equal(parseSize(text), want, text);
-  const durations: Array<[string, number | undefined, number | undefined]> = [
-    ['250ms', undefined, 250],
-    ['5s', undefined, 5000],
-    ['2m', undefined, 120_000],
-    ['1h', undefined, 3_600_000],
-    ['30', undefined, undefined],
-    ['30', 1, 30],
-    ['soon', 1, undefined],
-  ];
-  for (const [text, bare, want] of durations) t.equal(parseDuration(text, bare), want, `${text} bare=${bare}`);
-});
 
 t.test('defaults', async (t) => {
   const { config, warnings } = loadConfig(base);

@@ -1,6 +1,7 @@
+// The records section of the configuration: parsers, multiline joining and the time
+// field's name, and the errors that name their variable.
 import t from 'tap';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
-import { parseParserRules } from '../../src/config/record-config.js';
 
 const base = { TAILSHIP_COLLECTOR_URL: 'http://collector:9000/' };
 
@@ -13,28 +14,6 @@ t.test('defaults: no parser, no multiline, @timestamp', async (t) => {
     parserRegex: undefined,
     multiline: undefined,
   });
-});
-
-t.test('TAILSHIP_PARSER forms', async (t) => {
-  const rows: Array<[string, unknown]> = [
-    ['none', []],
-    ['nginx', [{ glob: undefined, parser: 'nginx' }]],
-    [' JSON ', [{ glob: undefined, parser: 'json' }]],
-    [
-      'error.log=nginx, *.json.log=json ,*.log=none',
-      [
-        { glob: 'error.log', parser: 'nginx' },
-        { glob: '*.json.log', parser: 'json' },
-        { glob: '*.log', parser: 'none' },
-      ],
-    ],
-    ['*.log=none', []],
-    ['xml', undefined],
-    ['*.log=xml', undefined],
-    ['=nginx', undefined],
-    ['access.log=nginx,oops', undefined],
-  ];
-  for (const [text, want] of rows) t.strictSame(parseParserRules(text), want, text);
 });
 
 /** The ConfigError loadConfig throws for `env`, or undefined. */

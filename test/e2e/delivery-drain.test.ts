@@ -1,11 +1,12 @@
-// Drain on SIGTERM (issue 4, test 8, and the shutdown rules of DESIGN.md): lines written
+// Drain on SIGTERM (docs/architecture.md, "Shutdown"): lines written
 // while nginx stops are shipped before exit; a drain that cannot finish exits 0 at its
 // deadline and the next start sends the rest; a second signal stops at once.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Responder } from '../helpers/collector.js';
-import { deliveryEnv, deliveryReport, few, NumberedWriter } from '../helpers/delivery.js';
+import { deliveryEnv } from '../helpers/delivery.js';
+import { deliveryReport, few, NumberedWriter } from '../helpers/sequences.js';
 import { TailshipProcess } from '../helpers/tailship-process.js';
 import { startCollector, tempDirs } from '../helpers/setup.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -18,7 +19,7 @@ async function workspace(t: Test, responder?: Responder) {
   return { dir, logs, state, files, collector, writer: new NumberedWriter(100) };
 }
 
-t.test('8. the writer keeps writing for 1 s after SIGTERM: those lines arrive before exit; exit 0', async (t) => {
+t.test('the writer keeps writing for 1 s after SIGTERM: those lines arrive before exit; exit 0', async (t) => {
   // A collector that takes its time (up to 150 ms), as a real one under load does.
   const { logs, state, files, collector, writer } = await workspace(t, () => ({
     status: 200,
@@ -43,14 +44,16 @@ t.test('8. the writer keeps writing for 1 s after SIGTERM: those lines arrive be
   t.teardown(() => clearInterval(writing));
   await waitFor('steady delivery', () => collector.records.length >= 1_000);
 
-  // nginx and tailship get SIGTERM together; nginx writes for another second.
+  // nginx and tailship get SIGTERM together; nginx writes for another second, and at
+  // least 500 lines (a loaded machine may run the writer's timer less often).
   ts.child.kill('SIGTERM');
   const termAt = Date.now();
   const writtenAtTerm = writer.total;
-  await new Promise((r) => setTimeout(r, 1_000));
+  await waitFor('a second and 500 lines written after SIGTERM', () => Date.now() - termAt >= 1_000 && writer.total - writtenAtTerm >= 500, {
+    timeoutMs: 15_000,
+  });
   clearInterval(writing);
-  const writtenAfterTerm = writer.total - writtenAtTerm;
-  t.ok(writtenAfterTerm > 500, `${writtenAfterTerm} lines written after SIGTERM`);
+  t.comment(`${writer.total - writtenAtTerm} lines written after SIGTERM, for ${Date.now() - termAt} ms`);
   const exit = await ts.exited;
   const exitedAfterMs = Date.now() - termAt;
   // What the collector holds the moment the process is gone.

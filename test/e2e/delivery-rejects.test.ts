@@ -1,11 +1,12 @@
-// Delivery through a collector that refuses data (issue 4, tests 4, 5 and 9): 413
-// splits, 4xx dead letters, 401/403 retried and logged, Retry-After as an HTTP date.
-// The built process, real files, a real HTTP collector on 127.0.0.1.
+// Delivery through a collector that refuses data: 413 splits, 4xx dead letters, 401/403
+// retried and logged, Retry-After as an HTTP date. The built process, real files, a
+// real HTTP collector on 127.0.0.1.
 import { existsSync, readFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Responder } from '../helpers/collector.js';
-import { deliveryReport, deliveryWorkspace, few, metricSum, ReadinessWatch } from '../helpers/delivery.js';
+import { deliveryWorkspace, metricSum, ReadinessWatch } from '../helpers/delivery.js';
+import { deliveryReport, few } from '../helpers/sequences.js';
 import { TailshipProcess } from '../helpers/tailship-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -26,10 +27,10 @@ async function allAcked(ts: TailshipProcess): Promise<boolean> {
 async function assertReadyThroughout(t: Test, watch: ReadinessWatch): Promise<void> {
   await watch.stop();
   t.ok(watch.polls >= 3, `readiness polled ${watch.polls} times (slowest answer ${watch.maxLatencyMs} ms)`);
-  t.same(watch.failures, [], '/readyz answered 200 every time (test 9)');
+  t.same(watch.failures, [], '/readyz answered 200 every time');
 }
 
-t.test('4. 413 for any body over 100 KiB: batches split, everything arrives; a record too large alone is dead-lettered', async (t) => {
+t.test('413 for any body over 100 KiB: batches split, everything arrives; a record too large alone is dead-lettered', async (t) => {
   const LIMIT = 100 * 1024;
   let refused = 0;
   let largestAccepted = 0;
@@ -82,7 +83,7 @@ t.test('4. 413 for any body over 100 KiB: batches split, everything arrives; a r
   t.same(await ts.stop(), { code: 0, signal: null });
 });
 
-t.test('5. 400 for one batch: it lands in the dead-letter file with the status; later batches flow; metrics show it', async (t) => {
+t.test('400 for one batch: it lands in the dead-letter file with the status; later batches flow; metrics show it', async (t) => {
   // The collector's answer is long: the dead letter keeps its first KiB.
   const answer = JSON.stringify({ error: 'mapper_parsing_exception', detail: 'd'.repeat(3_000) });
   let rejectedBatch: string[] = [];

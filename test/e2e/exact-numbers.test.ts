@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isLosslessNumber, parse } from 'lossless-json';
 import t, { type Test } from 'tap';
-import { ProtocolReceiver, type Protocol } from '../helpers/protocol-receivers.js';
+import { TestCollector, type Protocol } from '../helpers/collector.js';
 import { TailshipProcess } from '../helpers/tailship-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -33,7 +33,7 @@ async function bodies(t: Test, protocol: Protocol, env: Record<string, string> =
   const logs = join(dir, 'logs');
   mkdirSync(logs);
   writeFileSync(join(logs, 'app.log'), `${LINE}\n`);
-  const rx = new ProtocolReceiver(protocol);
+  const rx = new TestCollector({ protocol });
   t.teardown(() => rx.close());
   await rx.start();
   const ts = new TailshipProcess({

@@ -31,7 +31,7 @@ t.test('collector down: unacknowledged file bytes = what the files hold; the bud
   const lines = files.reduce((n, f) => n + f.lines, 0);
 
   let accepting = false;
-  const collector = new TestCollector(() => (accepting ? undefined : { status: 503 }));
+  const collector = new TestCollector({ responder: () => (accepting ? undefined : { status: 503 }) });
   await collector.start();
   t.teardown(() => collector.close());
   const ts = new TailshipProcess({

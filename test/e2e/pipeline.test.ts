@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { TestCollector } from '../helpers/collector.js';
+import { FAST_SETTINGS } from '../helpers/setup.js';
 import { TailshipProcess } from '../helpers/tailship-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -22,11 +23,10 @@ t.test('100,000 lines across three files, plus one created later: each arrives o
   // Part of each file exists before start, the rest is written while it runs.
   for (const f of files) writeFileSync(f, '');
   const ts = new TailshipProcess({
+    ...FAST_SETTINGS,
     TAILSHIP_COLLECTOR_URL: collector.url,
     TAILSHIP_INCLUDE: `${logs}/*.log`,
     TAILSHIP_STATE_DIR: join(dir, 'state'),
-    TAILSHIP_BATCH_LINGER_MS: '100',
-    TAILSHIP_POLL_INTERVAL: '200ms',
   });
   t.teardown(() => ts.kill());
   await ts.ready();

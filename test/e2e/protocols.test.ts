@@ -6,7 +6,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { ProtocolReceiver, type Protocol } from '../helpers/protocol-receivers.js';
+import { TestCollector, type Protocol } from '../helpers/collector.js';
+import { FAST_SETTINGS } from '../helpers/setup.js';
 import { TailshipProcess } from '../helpers/tailship-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -29,16 +30,14 @@ function setup(t: { teardown(fn: () => unknown): void }, protocol: Protocol) {
   const dir = mkdtempSync(join(tmpdir(), `tailship-${protocol}-`));
   const logs = join(dir, 'logs');
   mkdirSync(logs);
-  const rx = new ProtocolReceiver(protocol);
+  const rx = new TestCollector({ protocol });
   t.teardown(() => rx.close());
   const env = (extra: Record<string, string> = {}) => ({
+    ...FAST_SETTINGS,
     TAILSHIP_COLLECTOR_URL: rx.url,
     TAILSHIP_SINK: protocol,
     TAILSHIP_INCLUDE: `${logs}/*.log`,
     TAILSHIP_STATE_DIR: join(dir, 'state'),
-    TAILSHIP_BATCH_LINGER_MS: '100',
-    TAILSHIP_POLL_INTERVAL: '200ms',
-    TAILSHIP_DRAIN_QUIET: '200ms',
     K8S_POD_NAME: 'web-7d4b9',
     K8S_NAMESPACE: 'shop',
     K8S_NODE_NAME: 'worker-1',

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { TestCollector } from '../helpers/collector.js';
+import { FAST_SETTINGS } from '../helpers/setup.js';
 import { TailshipProcess } from '../helpers/tailship-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -16,11 +17,10 @@ async function workspace(t: Test) {
   await collector.start();
   t.teardown(() => collector.close());
   const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+    ...FAST_SETTINGS,
     TAILSHIP_COLLECTOR_URL: collector.url,
     TAILSHIP_INCLUDE: `${logs}/*.log`,
     TAILSHIP_STATE_DIR: join(dir, 'state'),
-    TAILSHIP_BATCH_LINGER_MS: '50',
-    TAILSHIP_POLL_INTERVAL: '100ms',
     ...extra,
   });
   const start = async (extra: Record<string, string> = {}) => {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { makePki } from '../helpers/certs.js';
-import { ProtocolReceiver } from '../helpers/protocol-receivers.js';
+import { TestCollector } from '../helpers/collector.js';
+import { FAST_SETTINGS } from '../helpers/setup.js';
 import { TailshipProcess } from '../helpers/tailship-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -19,27 +20,20 @@ function workspace() {
   const lines = Array.from({ length: 2000 }, (_, i) => `GET /tls/${i} 200`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   const env = (url: string, extra: Record<string, string>) => ({
+    ...FAST_SETTINGS,
     TAILSHIP_COLLECTOR_URL: url,
     TAILSHIP_INCLUDE: `${logs}/*.log`,
     TAILSHIP_STATE_DIR: join(dir, 'state'),
-    TAILSHIP_BATCH_LINGER_MS: '100',
-    TAILSHIP_POLL_INTERVAL: '200ms',
-    TAILSHIP_DRAIN_QUIET: '200ms',
     TAILSHIP_DRAIN_TIMEOUT: '1s',
-    TAILSHIP_RETRY_INITIAL: '100ms',
-    TAILSHIP_RETRY_MAX: '500ms',
     ...extra,
   });
   return { dir, file, lines, env };
 }
 
 async function mtlsReceiver(t: { teardown(fn: () => unknown): void }) {
-  const rx = new ProtocolReceiver('otlp', {
-    key: pki.serverKey,
-    cert: pki.serverCert,
-    ca: pki.ca,
-    requestCert: true,
-    rejectUnauthorized: true,
+  const rx = new TestCollector({
+    protocol: 'otlp',
+    tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.ca, requestCert: true, rejectUnauthorized: true },
   });
   t.teardown(() => rx.close());
   await rx.start();
@@ -88,7 +82,7 @@ t.test('https failures: no CA, or no client certificate: nothing delivered, the 
 });
 
 t.test('https verification off: logged loudly at start, delivered', async (t) => {
-  const rx = new ProtocolReceiver('ndjson', { key: pki.serverKey, cert: pki.serverCert });
+  const rx = new TestCollector({ tls: { key: pki.serverKey, cert: pki.serverCert } });
   t.teardown(() => rx.close());
   await rx.start();
   const { lines, env } = workspace();
@@ -104,7 +98,7 @@ t.test('https verification off: logged loudly at start, delivered', async (t) =>
 t.test('a bearer token file rotated while running: the new token is used, the old one never logged', async (t) => {
   const OLD = 'old-token-4f2a9c';
   const NEW = 'new-token-8d1e3b';
-  const rx = new ProtocolReceiver('ndjson');
+  const rx = new TestCollector();
   t.teardown(() => rx.close());
   let accepted = OLD;
   rx.authorize = (h) => h['authorization'] === `Bearer ${accepted}`;

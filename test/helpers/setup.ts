@@ -24,9 +24,23 @@ export function tempDirs(): { dir: string; logs: string; state: string } {
   return { dir, logs, state: join(dir, 'state') };
 }
 
+/**
+ * The settings that make tests quick: batches, polls, checkpoints, drains and retries
+ * measured in tens or hundreds of milliseconds instead of seconds. Tests add only what
+ * they are about.
+ */
+export const FAST_SETTINGS: Readonly<Record<string, string>> = {
+  TAILSHIP_BATCH_LINGER_MS: '50',
+  TAILSHIP_POLL_INTERVAL: '100ms',
+  TAILSHIP_CHECKPOINT_INTERVAL: '100ms',
+  TAILSHIP_DRAIN_QUIET: '300ms',
+  TAILSHIP_RETRY_INITIAL: '50ms',
+  TAILSHIP_RETRY_MAX: '500ms',
+};
+
 /** A running collector, torn down with the test. */
 export async function startCollector(t: Teardown, responder?: Responder): Promise<TestCollector> {
-  const collector = new TestCollector(responder);
+  const collector = new TestCollector({ responder });
   await collector.start();
   t.teardown(() => collector.close());
   return collector;
@@ -41,17 +55,7 @@ export async function startTailship(
   user?: { uid: number; gid: number },
 ): Promise<TailshipProcess> {
   const ts = new TailshipProcess(
-    {
-    TAILSHIP_COLLECTOR_URL: collector.url,
-    TAILSHIP_STATE_DIR: state,
-    TAILSHIP_BATCH_LINGER_MS: '50',
-    TAILSHIP_POLL_INTERVAL: '100ms',
-    TAILSHIP_CHECKPOINT_INTERVAL: '100ms',
-    TAILSHIP_DRAIN_QUIET: '300ms',
-    TAILSHIP_RETRY_INITIAL: '50ms',
-    TAILSHIP_RETRY_MAX: '500ms',
-    ...env,
-    },
+    { ...FAST_SETTINGS, TAILSHIP_COLLECTOR_URL: collector.url, TAILSHIP_STATE_DIR: state, ...env },
     [],
     user,
   );

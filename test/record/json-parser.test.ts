@@ -1,3 +1,4 @@
+// The json parser: an object per line merged into the record, its time taken out once.
 import t from 'tap';
 import { ExactNumber } from '../../src/record/exact-number.js';
 import { JSON_INVALID, JSON_NOT_OBJECT, JsonParser } from '../../src/record/json-parser.js';

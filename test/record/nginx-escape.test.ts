@@ -1,3 +1,4 @@
+// nginx's `\xHH` escapes undone, bytes that are not UTF-8 read as Latin-1.
 import t from 'tap';
 import { unescapeNginx } from '../../src/record/nginx-escape.js';
 

@@ -1,3 +1,4 @@
+// The nginx parser: access lines in the usual formats and error lines, as fields and a time.
 import t from 'tap';
 import { NGINX_BAD_TIME, NGINX_FIELD_NAMES, NGINX_NO_MATCH, NginxParser } from '../../src/record/nginx-parser.js';
 

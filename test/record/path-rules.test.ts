@@ -1,3 +1,4 @@
+// Which files a per-file setting applies to: a glob without `/` matches the file name.
 import { resolve } from 'node:path';
 import t from 'tap';
 import { firstMatch, pathMatcher } from '../../src/record/path-rules.js';

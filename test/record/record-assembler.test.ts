@@ -1,3 +1,5 @@
+// Lines into records: decoding, parsing, multiline joining, ids, and a held record that
+// holds its file's checkpoint at its first line.
 import t from 'tap';
 import { AckQueue } from '../../src/ack/ack-queue.js';
 import type { LogRecord } from '../../src/record/log-record.js';

@@ -1,3 +1,4 @@
+// Record ids: stable across re-sends, unique per line, and distinct for a joined record.
 import t from 'tap';
 import { fileKey, joinedRecordId, recordId } from '../../src/record/record-id.js';
 

@@ -1,3 +1,4 @@
+// The regex parser: named groups become fields, a time group the record's time.
 import t from 'tap';
 import { namedGroups, REGEX_NO_MATCH, RegexParser } from '../../src/record/regex-parser.js';
 

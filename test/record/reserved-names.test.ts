@@ -1,3 +1,4 @@
+// Parsed fields never overwrite the record's own keys: a clash is renamed parsed_<name>.
 import t from 'tap';
 import { guardFields, reservedKeys, STANDARD_KEYS } from '../../src/record/reserved-names.js';
 

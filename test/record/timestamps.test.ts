@@ -1,3 +1,4 @@
+// The time formats parsers read: nginx's $time_local and error-log time, ISO-8601, epochs.
 import t from 'tap';
 import { parseEpoch, parseErrorLogTime, parseIso8601, parseTimeLocal } from '../../src/record/timestamps.js';
 

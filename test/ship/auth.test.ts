@@ -1,13 +1,14 @@
+// Credentials: Authorization values, secrets from files read again when they change or
+// after a refusal, and start-up errors that name the variable and path, never the secret.
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import type { AuthConfig } from '../../src/config/config.js';
 import { TailshipError } from '../../src/errors.js';
-import { authorizationValue, Credentials, secretFromFile, type AuthEvents } from '../../src/ship/auth.js';
+import { authorizationValue, Credentials, secretFromFile, type AuthEvents, type AuthOptions } from '../../src/ship/auth.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const noAuth: AuthConfig = { bearerToken: undefined, bearerTokenFile: undefined, basicUser: undefined, basicPassword: undefined, basicPasswordFile: undefined };
+const noAuth: AuthOptions = { bearerToken: undefined, bearerTokenFile: undefined, basicUser: undefined, basicPassword: undefined, basicPasswordFile: undefined };
 const url = new URL('http://collector:8080/');
 
 function recorder() {
@@ -36,15 +37,15 @@ t.test('Authorization values', async (t) => {
 
 t.test('from the configuration', async (t) => {
   const { sink } = recorder();
-  t.equal(Credentials.fromConfig(noAuth, 'Bearer', url, sink).header, undefined);
-  t.equal(Credentials.fromConfig({ ...noAuth, bearerToken: 't1' }, 'Bearer', url, sink).header, 'Bearer t1');
-  t.equal(Credentials.fromConfig({ ...noAuth, bearerToken: 't1' }, 'Splunk', url, sink).header, 'Splunk t1');
+  t.equal(Credentials.fromOptions(noAuth, 'Bearer', url, sink).header, undefined);
+  t.equal(Credentials.fromOptions({ ...noAuth, bearerToken: 't1' }, 'Bearer', url, sink).header, 'Bearer t1');
+  t.equal(Credentials.fromOptions({ ...noAuth, bearerToken: 't1' }, 'Splunk', url, sink).header, 'Splunk t1');
   t.equal(
-    Credentials.fromConfig({ ...noAuth, basicUser: 'u', basicPassword: 'p' }, 'Bearer', url, sink).header,
+    Credentials.fromOptions({ ...noAuth, basicUser: 'u', basicPassword: 'p' }, 'Bearer', url, sink).header,
     `Basic ${Buffer.from('u:p').toString('base64')}`,
   );
   t.equal(
-    Credentials.fromConfig(noAuth, 'Bearer', new URL('http://us%40er:p%3Aw@c/'), sink).header,
+    Credentials.fromOptions(noAuth, 'Bearer', new URL('http://us%40er:p%3Aw@c/'), sink).header,
     `Basic ${Buffer.from('us@er:p:w').toString('base64')}`,
     'credentials in the URL',
   );
@@ -55,7 +56,7 @@ t.test('a token file is re-read when it changes, and on demand; a failed read ke
   const file = join(dir, 'token');
   writeFileSync(file, 'first-token\n');
   const { events, sink } = recorder();
-  const creds = Credentials.fromConfig({ ...noAuth, bearerTokenFile: file }, 'Bearer', url, sink);
+  const creds = Credentials.fromOptions({ ...noAuth, bearerTokenFile: file }, 'Bearer', url, sink);
   t.teardown(() => creds.close());
   t.equal(creds.header, 'Bearer first-token');
 
@@ -79,7 +80,7 @@ t.test('basic auth with a password file', async (t) => {
   const file = join(dir, 'password');
   writeFileSync(file, 'pw1\n');
   const { sink } = recorder();
-  const creds = Credentials.fromConfig({ ...noAuth, basicUser: 'shipper', basicPasswordFile: file }, 'Bearer', url, sink);
+  const creds = Credentials.fromOptions({ ...noAuth, basicUser: 'shipper', basicPasswordFile: file }, 'Bearer', url, sink);
   t.teardown(() => creds.close());
   t.equal(creds.header, `Basic ${Buffer.from('shipper:pw1').toString('base64')}`);
   replace(file, 'pw2\n');
@@ -92,7 +93,7 @@ t.test('a missing or empty secret file stops start-up, naming the variable and p
   const empty = join(dir, 'empty');
   writeFileSync(empty, '\n');
   const { sink } = recorder();
-  const cases: Array<[AuthConfig, RegExp]> = [
+  const cases: Array<[AuthOptions, RegExp]> = [
     [{ ...noAuth, bearerTokenFile: join(dir, 'nope') }, /^TAILSHIP_AUTH_BEARER_TOKEN_FILE: cannot read .*nope \(ENOENT\)$/],
     [{ ...noAuth, bearerTokenFile: empty }, /^TAILSHIP_AUTH_BEARER_TOKEN_FILE: .*empty is empty$/],
     [{ ...noAuth, basicUser: 'u', basicPasswordFile: join(dir, 'nope') }, /^TAILSHIP_AUTH_BASIC_PASSWORD_FILE: cannot read/],
@@ -100,7 +101,7 @@ t.test('a missing or empty secret file stops start-up, naming the variable and p
   for (const [config, want] of cases) {
     let thrown: unknown;
     try {
-      Credentials.fromConfig(config, 'Bearer', url, sink).close();
+      Credentials.fromOptions(config, 'Bearer', url, sink).close();
     } catch (error) {
       thrown = error;
     }
@@ -119,7 +120,7 @@ t.test('a Kubernetes Secret volume update (the ..data symlink swap) is picked up
   symlinkSync('..2026_11_25_21_00_00.1', join(dir, '..data'));
   symlinkSync('..data/token', join(dir, 'token'));
   const { events, sink } = recorder();
-  const creds = Credentials.fromConfig({ ...noAuth, bearerTokenFile: join(dir, 'token') }, 'Bearer', url, sink);
+  const creds = Credentials.fromOptions({ ...noAuth, bearerTokenFile: join(dir, 'token') }, 'Bearer', url, sink);
   t.teardown(() => creds.close());
   t.equal(creds.header, 'Bearer generation-1');
   mkdirSync(join(dir, '..2026_11_25_22_00_00.2'));

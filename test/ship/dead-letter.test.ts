@@ -1,3 +1,5 @@
+// The dead-letter file: one line per refused record, capped by rolling over at half the
+// cap, with what falls off counted, across restarts too.
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,60 +1,44 @@
 // The request on the wire, per protocol: method, path, exact headers, and the body after
 // gunzip, through the real CollectorClient (URL, headers, pool) and Shipper (gzip).
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import t from 'tap';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createLogger } from '../../src/log/logger.js';
+import { collectorClientOptions } from '../../src/config/stage-options.js';
 import { CollectorClient } from '../../src/ship/collector-client.js';
 import { DeadLetterFile } from '../../src/ship/dead-letter.js';
-import { createEncoder } from '../../src/ship/encoders/create-encoder.js';
+import { createProtocol } from '../../src/ship/protocol.js';
 import { Shipper } from '../../src/ship/shipper.js';
+import { TestCollector, type Protocol, type ReceivedRequest } from '../helpers/collector.js';
 import { bulkProblems, hecProblems, lokiPushProblems, otlpLogsProblems } from '../helpers/protocol-rules.js';
 import { ACCESS, ctx, rec } from '../helpers/records.js';
 
-interface Captured {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-async function capture(env: Record<string, string>, answer: { status: number; body: string }): Promise<Captured> {
-  let got: Captured | undefined;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
-      got = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: body.toString('utf8') };
-      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
-    });
+async function capture(env: Record<string, string>, answer: { status: number; body: string }): Promise<ReceivedRequest> {
+  const collector = new TestCollector({
+    protocol: (env['TAILSHIP_SINK'] ?? 'ndjson') as Protocol,
+    responder: () => ({ ...answer, headers: { 'content-type': 'application/json' } }),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { config } = loadConfig({ TAILSHIP_COLLECTOR_URL: url, ...env });
-  const encoder = createEncoder(config, ctx, '9.9.9');
-  const client = new CollectorClient(config, encoder, '9.9.9', createLogger('silent'));
+  await collector.start();
+  const { config } = loadConfig({ TAILSHIP_COLLECTOR_URL: collector.url, ...env });
+  const protocol = createProtocol(config.sink, ctx, '9.9.9');
+  const encoder = protocol.encoder;
   const noop = () => {};
+  const client = new CollectorClient(collectorClientOptions(config), protocol, '9.9.9', { verificationOff: noop, rotated: noop, readFailed: noop });
   const shipper = new Shipper(
-    encoder,
-    client.transport,
-    { maxInFlight: 1, backoff: { initialMs: 1, maxMs: 1 }, retryLimit: 1, compression: config.sink.compression, gzipLevel: config.sink.compressionLevel, headers: () => client.headers() },
+    protocol,
+    client,
+    { maxInFlight: 1, backoff: { initialMs: 1, maxMs: 1 }, retryLimit: 1, compression: config.sink.compression, gzipLevel: config.sink.compressionLevel },
     new DeadLetterFile(mkdtempSync(join(tmpdir(), 'tailship-golden-')), 1 << 20),
     { delivered: noop, attemptFailed: noop, retryScheduled: noop, split: noop, deadLettered: noop },
     noop,
   );
   shipper.enqueue({ seq: 1, count: 2, fragments: [rec(0, ACCESS), rec(96, 'second')].map((r) => encoder.encode(r)), bytes: 0, body: undefined, acks: [] });
   await shipper.idle();
-  client.close();
-  await client.transport.destroy();
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await client.destroy();
+  await collector.close();
+  const got = collector.requests[0];
   if (!got) throw new Error('no request');
   return got;
 }

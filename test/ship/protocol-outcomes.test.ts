@@ -7,18 +7,24 @@ import { gunzipSync } from 'node:zlib';
 import t from 'tap';
 import type { Batch } from '../../src/batch/batch.js';
 import { DeadLetterFile } from '../../src/ship/dead-letter.js';
-import { elasticsearchEncoder } from '../../src/ship/encoders/elasticsearch.js';
-import type { Encoder } from '../../src/ship/encoders/encoder.js';
-import { otlpEncoder } from '../../src/ship/encoders/otlp.js';
-import { splunkHecEncoder } from '../../src/ship/encoders/splunk-hec.js';
 import type { HttpResult } from '../../src/ship/http-transport.js';
+import { createProtocol, type ProtocolOptions, type SinkKind } from '../../src/ship/protocol.js';
 import { Shipper, type ShipObserver } from '../../src/ship/shipper.js';
 import { parseHecEvents } from '../helpers/protocol-rules.js';
 import { ctx, rec } from '../helpers/records.js';
 
 type Answer = (body: string, n: number) => HttpResult;
 
-async function ship<F>(encoder: Encoder<F>, count: number, answer: Answer) {
+const noOptions: ProtocolOptions = {
+  kind: 'ndjson',
+  loki: { labels: [], structuredMetadata: [], line: 'message' },
+  elasticsearch: { index: 'logs' },
+  splunk: { sourcetype: undefined, index: undefined },
+};
+
+async function ship(kind: SinkKind, count: number, answer: Answer) {
+  const protocol = createProtocol({ ...noOptions, kind }, ctx, '1.0.0');
+  const encoder = protocol.encoder;
   const dir = mkdtempSync(join(tmpdir(), 'tailship-outcomes-'));
   const bodies: string[] = [];
   const events: string[] = [];
@@ -37,11 +43,11 @@ async function ship<F>(encoder: Encoder<F>, count: number, answer: Answer) {
     split: () => events.push('split'),
     deadLettered: (n, reason) => events.push(`dead-lettered ${n} ${reason}`),
   };
-  const settled: Array<Batch<F>> = [];
+  const settled: Array<Batch<unknown>> = [];
   const shipper = new Shipper(
-    encoder,
+    protocol,
     transport,
-    { maxInFlight: 1, backoff: { initialMs: 1, maxMs: 2 }, retryLimit: Infinity, compression: 'gzip', gzipLevel: 1, headers: () => ({}) },
+    { maxInFlight: 1, backoff: { initialMs: 1, maxMs: 2 }, retryLimit: Infinity, compression: 'gzip', gzipLevel: 1 },
     new DeadLetterFile(dir, 1 << 20),
     observer,
     (b) => settled.push(b),
@@ -62,8 +68,7 @@ async function ship<F>(encoder: Encoder<F>, count: number, answer: Answer) {
 const ok = (body: string): HttpResult => ({ kind: 'response', status: 200, body, retryAfterMs: undefined });
 
 t.test('bulk 201/409/429/400: the 429 item alone is sent again, the 400 item dead-lettered', async (t) => {
-  const enc = elasticsearchEncoder(ctx, { index: 'logs' });
-  const { bodies, deadLetters, settled } = await ship(enc, 4, (body, n) => {
+  const { bodies, deadLetters, settled } = await ship('elasticsearch', 4, (body, n) => {
     if (n === 1) {
       return ok(
         JSON.stringify({
@@ -91,8 +96,7 @@ t.test('bulk 201/409/429/400: the 429 item alone is sent again, the 400 item dea
 });
 
 t.test('HEC invalid event: dead-lettered alone, the others sent again', async (t) => {
-  const enc = splunkHecEncoder(ctx, { sourcetype: undefined, index: undefined });
-  const { bodies, deadLetters, settled } = await ship(enc, 3, (_, n) =>
+  const { bodies, deadLetters, settled } = await ship('splunk_hec', 3, (_, n) =>
     n === 1
       ? { kind: 'response', status: 400, body: '{"text":"Invalid data format","code":6,"invalid-event-number":1}', retryAfterMs: undefined }
       : ok('{"text":"Success","code":0}'),
@@ -103,8 +107,7 @@ t.test('HEC invalid event: dead-lettered alone, the others sent again', async (t
 });
 
 t.test('OTLP partial success: counted, logged, not sent again', async (t) => {
-  const enc = otlpEncoder(ctx, { version: '0' });
-  const { bodies, events, deadLetters } = await ship(enc, 5, () =>
+  const { bodies, events, deadLetters } = await ship('otlp', 5, () =>
     ok('{"partialSuccess":{"rejectedLogRecords":"2","errorMessage":"2 log records exceed the size limit"}}'),
   );
   t.equal(bodies.length, 1);

@@ -1,3 +1,5 @@
+// How long to wait before a retry: exponential backoff with full jitter, capped, and a
+// collector's Retry-After honoured within the cap.
 import t from 'tap';
 import { backoffDelayMs, parseRetryAfter, retryDelayMs, type BackoffPolicy } from '../../src/ship/retry-timing.js';
 

@@ -1,4 +1,4 @@
-// The shipper's logic with a stand-in transport and encoder: what is sent again, what is
+// The shipper's logic with a stand-in transport and protocol: what is sent again, what is
 // split, what is dead-lettered, that every batch settles exactly once, and that stop()
 // cuts waits short. (The real HTTP path is covered end to end in test/e2e/delivery-*.)
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
@@ -7,14 +7,15 @@ import { join } from 'node:path';
 import t from 'tap';
 import type { Batch } from '../../src/batch/batch.js';
 import { DeadLetterFile } from '../../src/ship/dead-letter.js';
-import type { CollectorResponse, Encoder } from '../../src/ship/encoders/encoder.js';
+import type { Encoder } from '../../src/ship/encoders/encoder.js';
 import type { HttpResult } from '../../src/ship/http-transport.js';
-import { classifyStatus, type SendOutcome } from '../../src/ship/send-outcome.js';
+import { classifyStatus, readHttpStatus } from '../../src/ship/responses/http-status.js';
+import type { ResponseReader } from '../../src/ship/responses/response-reader.js';
 import { Shipper, type ShipObserver, type ShipperOptions, type Transport } from '../../src/ship/shipper.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** Fragments are `rN\n`; a body is their concatenation. */
-function stubEncoder(read?: (res: CollectorResponse, count: number) => SendOutcome): Encoder<string> {
+function stubEncoder(): Encoder<string> {
   return {
     defaultPath: '/',
     contentType: 'application/x-ndjson',
@@ -23,7 +24,6 @@ function stubEncoder(read?: (res: CollectorResponse, count: number) => SendOutco
     },
     size: (f) => f.length,
     body: (fragments) => fragments.join(''),
-    read: read ?? ((res) => classifyStatus(res.status, res.body, res.retryAfterMs)),
   };
 }
 
@@ -59,7 +59,7 @@ const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) =>
 
 function harness(
   answer: Answer,
-  opts: Partial<ShipperOptions> & { encoder?: Encoder<string>; deadLetterDir?: string } = {},
+  opts: Partial<ShipperOptions> & { encoder?: Encoder<string>; readResponse?: ResponseReader; deadLetterDir?: string } = {},
 ): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'tailship-shipper-'));
   const requests: string[][] = [];
@@ -92,7 +92,7 @@ function harness(
   };
   const deadLetter = new DeadLetterFile(opts.deadLetterDir ?? dir, 1 << 20);
   const shipper = new Shipper(
-    opts.encoder ?? stubEncoder(),
+    { encoder: opts.encoder ?? stubEncoder(), readResponse: opts.readResponse ?? readHttpStatus },
     transport,
     {
       maxInFlight: opts.maxInFlight ?? 1,
@@ -100,7 +100,6 @@ function harness(
       retryLimit: opts.retryLimit ?? Infinity,
       compression: 'none',
       gzipLevel: 1,
-      headers: () => ({}),
     },
     deadLetter,
     observer,
@@ -226,13 +225,13 @@ t.test('retry limit: after that many attempts the records are dead-lettered and 
 });
 
 /**
- * An encoder whose responses say, per record, delivered / retry / reject (like ES bulk).
+ * A response reader that says, per record, delivered / retry / reject (like ES bulk).
  * The collector (`echo`) answers with the names of the records it got, one per line, as
  * a bulk response lists its items in request order.
  */
-function perRecordEncoder(verdict: (record: string, attempt: number) => 'ok' | 'retry' | 'reject'): Encoder<string> {
+function perRecordReader(verdict: (record: string, attempt: number) => 'ok' | 'retry' | 'reject'): ResponseReader {
   const attempts = new Map<string, number>();
-  return stubEncoder((res, count) => {
+  return (res, count) => {
     if (res.status !== 200) return classifyStatus(res.status, res.body, res.retryAfterMs);
     const retry: number[] = [];
     const reject: Array<{ index: number; reason: string }> = [];
@@ -247,15 +246,15 @@ function perRecordEncoder(verdict: (record: string, attempt: number) => 'ok' | '
       if (v === 'reject') reject.push({ index, reason: `item ${name} refused` });
     });
     return retry.length === 0 && reject.length === 0 ? { kind: 'delivered' } : { kind: 'partial', retry, reject };
-  });
+  };
 }
 
 t.test('partial: only the failed retryable records go again; rejected ones are dead-lettered', async (t) => {
   // r1 is refused for good; r2 needs two more attempts; r3 one more.
-  const encoder = perRecordEncoder((r, n) =>
+  const readResponse = perRecordReader((r, n) =>
     r === 'r1' ? 'reject' : r === 'r2' && n < 3 ? 'retry' : r === 'r3' && n < 2 ? 'retry' : 'ok',
   );
-  const h = harness(echo, { encoder });
+  const h = harness(echo, { readResponse });
   const b = batch(names('r', 5));
   h.shipper.enqueue(b);
   await h.shipper.idle();
@@ -274,8 +273,8 @@ t.test('partial: only the failed retryable records go again; rejected ones are d
 });
 
 t.test('partial: the retry limit applies to records sent again too', async (t) => {
-  const encoder = perRecordEncoder((r) => (r === 'r1' ? 'retry' : 'ok'));
-  const h = harness(echo, { encoder, retryLimit: 3 });
+  const readResponse = perRecordReader((r) => (r === 'r1' ? 'retry' : 'ok'));
+  const h = harness(echo, { readResponse, retryLimit: 3 });
   const b = batch(names('r', 3));
   h.shipper.enqueue(b);
   await waitFor('the batch to settle', () => h.settled.length === 1 || h.requests.length > 10, { timeoutMs: 5_000 });

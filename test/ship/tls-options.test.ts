@@ -5,14 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import type { TlsConfig } from '../../src/config/config.js';
 import { TailshipError } from '../../src/errors.js';
 import { HttpTransport } from '../../src/ship/http-transport.js';
-import { tlsConnectOptions } from '../../src/ship/tls-options.js';
+import { tlsConnectOptions, type CollectorTlsOptions } from '../../src/ship/tls-options.js';
 import { makePki } from '../helpers/certs.js';
 
 const pki = makePki();
-const none: TlsConfig = { caFile: undefined, certFile: undefined, keyFile: undefined, serverName: undefined, insecureSkipVerify: false };
+const none: CollectorTlsOptions = { caFile: undefined, certFile: undefined, keyFile: undefined, serverName: undefined, insecureSkipVerify: false };
 
 async function httpsServer(t: { teardown(fn: () => unknown): void }, opts: ServerOptions): Promise<URL> {
   const server = createServer(opts, (req, res) => {
@@ -24,7 +23,7 @@ async function httpsServer(t: { teardown(fn: () => unknown): void }, opts: Serve
   return new URL(`https://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs`);
 }
 
-async function post(url: URL, tls: TlsConfig) {
+async function post(url: URL, tls: CollectorTlsOptions) {
   const opts = tlsConnectOptions(tls);
   const transport = new HttpTransport(url, { timeoutMs: 5000, connections: 1, ...(opts ? { tls: opts } : {}) });
   try {
@@ -65,7 +64,7 @@ t.test('mTLS: works with the client certificate, fails without it', async (t) =>
 t.test('unreadable or wrong files are start-up errors that name the variable', async (t) => {
   const notPem = join(pki.dir, 'not.pem');
   writeFileSync(notPem, 'hello');
-  const cases: Array<[TlsConfig, RegExp]> = [
+  const cases: Array<[CollectorTlsOptions, RegExp]> = [
     [{ ...none, caFile: join(pki.dir, 'missing.pem') }, /TAILSHIP_TLS_CA_FILE: cannot read .*missing\.pem \(ENOENT\)/],
     [{ ...none, caFile: notPem }, /TAILSHIP_TLS_CA_FILE: .* is not a PEM file/],
     [{ ...none, certFile: pki.clientCertFile, keyFile: pki.serverKeyFile }, /TLS files cannot be used: .*key values mismatch/i],

@@ -1,19 +1,12 @@
 import type { LogRecord } from '../../record/log-record.js';
-import type { SendOutcome } from '../send-outcome.js';
-import type { ByteFrame } from './bytes.js';
-
-/** A collector's response, as the response reader sees it. */
-export interface CollectorResponse {
-  readonly status: number;
-  readonly body: string;
-  /** Parsed Retry-After, in ms from now. */
-  readonly retryAfterMs: number | undefined;
-}
+import type { ByteFrame } from '../../batch/byte-frame.js';
 
 /**
- * One collector protocol: a pure encoder (records → body) and response reader.
- * `F` is the encoded form of one record, produced when the record is batched so the
- * line itself is not kept; `body` frames a batch's fragments into a request.
+ * The first half of a collector protocol (the second is its response reader, in
+ * ship/responses/): a pure encoder, records → request body. `F` is the encoded form of
+ * one record, produced when the record is batched so the line itself is not kept;
+ * `body` frames a batch's fragments into a request. Protocols whose body is text joined
+ * by a frame are built with `framedEncoder`.
  */
 export interface Encoder<F = unknown> {
   /** The protocol's standard path, appended to a collector URL that has none. */
@@ -34,6 +27,4 @@ export interface Encoder<F = unknown> {
    * text straight into its buffer, so no Buffer is made per record on the hot path.
    */
   text?(record: LogRecord): string;
-  /** Reads a response to a request of `count` records (per-record results by index). */
-  read(response: CollectorResponse, count: number): SendOutcome;
 }

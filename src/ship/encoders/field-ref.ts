@@ -1,4 +1,5 @@
 import { ExactNumber, jsonText } from '../../record/exact-number.js';
+import { KUBERNETES_FIELDS, type KubernetesMeta } from '../../record/kubernetes-meta.js';
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
 
 /**
@@ -17,16 +18,26 @@ export type FieldRef =
   | { readonly kind: 'field'; readonly name: string; readonly path: readonly string[] };
 
 /** `$kubernetes.*` references: the Pod's Downward API metadata, by reference name. */
-export const KUBERNETES_REFS: ReadonlyMap<string, (k: RecordContext['kubernetes']) => string | undefined> = new Map([
-  ['kubernetes.pod', (k: RecordContext['kubernetes']) => k.pod],
-  ['kubernetes.namespace', (k: RecordContext['kubernetes']) => k.namespace],
-  ['kubernetes.node', (k: RecordContext['kubernetes']) => k.node],
-  ['kubernetes.container', (k: RecordContext['kubernetes']) => k.container],
-  ['kubernetes.pod_ip', (k: RecordContext['kubernetes']) => k.podIp],
-]);
+export const KUBERNETES_REFS: ReadonlyMap<string, (k: KubernetesMeta) => string | undefined> = new Map(
+  KUBERNETES_FIELDS.map((f) => [`kubernetes.${f.name}`, (k: KubernetesMeta) => k[f.key]]),
+);
 
 /** The syntax of a reference: `$` then a name with dots (`$kubernetes.pod`, `$status`). */
 export const FIELD_REF_RE = /^\$[A-Za-z_@][\w.@-]*$/;
+
+/**
+ * Why a template (a literal, `$$text` or `$name`) cannot be used, or undefined when it
+ * can: a `$` that does not start a reference, or a `$kubernetes.*` name that is not known.
+ */
+export function fieldRefProblem(template: string): string | undefined {
+  if (template.startsWith('$') && !template.startsWith('$$') && !FIELD_REF_RE.test(template)) {
+    return `"${template}" is not a field reference like $kubernetes.namespace or $status (write $$ for a literal $)`;
+  }
+  if (template.startsWith('$kubernetes.') && !KUBERNETES_REFS.has(template.slice(1))) {
+    return `${template} is not known; use one of ${[...KUBERNETES_REFS.keys()].map((n) => `$${n}`).join(', ')}`;
+  }
+  return undefined;
+}
 
 /** Parses one template value: `$name` is a reference, `$$text` the literal `$text`, else a literal. */
 export function parseFieldRef(template: string, ctx: RecordContext): FieldRef {

@@ -1,9 +1,8 @@
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
-import { classifyStatus } from '../send-outcome.js';
-import type { CollectorResponse, Encoder } from './encoder.js';
+import type { Encoder } from './encoder.js';
 import { parseFieldRef, resolveFieldRef, type FieldRef } from './field-ref.js';
 import { RecordJson } from './record-json.js';
-import { frameBody } from './bytes.js';
+import { frameBody } from '../../batch/byte-frame.js';
 import { compareLokiTime, fileSalt, lokiEntryTime, lokiTimeText, type LokiTime } from './loki-entry-time.js';
 
 export interface LokiOptions {
@@ -100,10 +99,6 @@ export function lokiEncoder(ctx: RecordContext, opts: LokiOptions): Encoder<Loki
       }
       return frameBody({ head: STREAMS_OPEN, separator: COMMA, tail: STREAMS_CLOSE }, parts);
     },
-    // Loki: 204 on success; 429 (rate or stream limits) and 5xx retried; 400 (entry too far
-    // behind, out of order, line too long, bad labels) is permanent and dead-lettered with
-    // Loki's message. A 400 can mean Loki stored the other entries of the push.
-    read: (res: CollectorResponse) => classifyStatus(res.status, res.body, res.retryAfterMs),
   };
 }
 

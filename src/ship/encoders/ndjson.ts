@@ -1,7 +1,7 @@
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
-import { classifyStatus } from '../send-outcome.js';
-import type { CollectorResponse, Encoder } from './encoder.js';
-import { CONCATENATED, frameBody } from './bytes.js';
+import type { Encoder } from './encoder.js';
+import { CONCATENATED } from '../../batch/byte-frame.js';
+import { framedEncoder } from './framed-encoder.js';
 import { RecordJson } from './record-json.js';
 
 /**
@@ -15,14 +15,10 @@ import { RecordJson } from './record-json.js';
  */
 export function ndjsonEncoder(ctx: RecordContext): Encoder<Buffer> {
   const json = new RecordJson(ctx);
-  return {
+  return framedEncoder({
     defaultPath: '/',
     contentType: 'application/x-ndjson',
     text: (r: LogRecord) => `${json.object(r)}\n`,
-    encode: (r: LogRecord) => Buffer.from(`${json.object(r)}\n`),
-    size: (f) => f.length,
     frame: CONCATENATED,
-    body: (fragments) => frameBody(CONCATENATED, fragments),
-    read: (res: CollectorResponse) => classifyStatus(res.status, res.body, res.retryAfterMs),
-  };
+  });
 }

@@ -1,8 +1,9 @@
 import { basename } from 'node:path';
+import { kubernetesValues } from '../../record/kubernetes-meta.js';
 import type { LogRecord, RecordContext } from '../../record/log-record.js';
-import { classifyStatus, firstKiB, type SendOutcome } from '../send-outcome.js';
-import type { CollectorResponse, Encoder } from './encoder.js';
-import { frameBody, type ByteFrame } from './bytes.js';
+import type { Encoder } from './encoder.js';
+import type { ByteFrame } from '../../batch/byte-frame.js';
+import { framedEncoder } from './framed-encoder.js';
 import { nginxAttributeJson } from './otlp-nginx-attributes.js';
 import { anyValueJson, stringAttributeJson } from './otlp-value.js';
 import { severityOf } from './severity.js';
@@ -15,7 +16,6 @@ export interface OtlpOptions {
 
 const HEX32 = /^[0-9a-f]{32}$/i;
 const HEX16 = /^[0-9a-f]{16}$/i;
-const OTLP_RETRY = new Set([429, 502, 503, 504]);
 
 /**
  * The resource attributes (semantic-convention names) for this process's records. All
@@ -23,15 +23,10 @@ const OTLP_RETRY = new Set([429, 502, 503, 504]);
  * `service.name`: a `service.name` in TAILSHIP_FIELDS, else the source container's name.
  */
 export function otlpResourceAttributes(ctx: RecordContext): Array<[string, string]> {
-  const k = ctx.kubernetes;
   const fromFields = ctx.fields.find(([key]) => key === 'service.name')?.[1];
-  const out: Array<[string, string]> = [['service.name', fromFields || k.container || 'tailship']];
+  const out: Array<[string, string]> = [['service.name', fromFields || ctx.kubernetes.container || 'tailship']];
   out.push(['host.name', ctx.host]);
-  if (k.pod) out.push(['k8s.pod.name', k.pod]);
-  if (k.namespace) out.push(['k8s.namespace.name', k.namespace]);
-  if (k.node) out.push(['k8s.node.name', k.node]);
-  if (k.container) out.push(['k8s.container.name', k.container]);
-  if (k.podIp) out.push(['k8s.pod.ip', k.podIp]);
+  for (const { otel, value } of kubernetesValues(ctx.kubernetes)) out.push([otel, value]);
   for (const [key, value] of ctx.fields) if (key !== 'service.name') out.push([key, value]);
   return out;
 }
@@ -66,12 +61,9 @@ export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<Buff
   let lastMs = NaN;
   let lastNanos = '';
 
-  return {
+  return framedEncoder({
     defaultPath: '/v1/logs',
     contentType: 'application/json',
-    encode(r: LogRecord): Buffer {
-      return Buffer.from(this.text!(r));
-    },
     text(r: LogRecord): string {
       if (r.file !== lastFile) {
         lastFile = r.file;
@@ -106,55 +98,6 @@ export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<Buff
       }
       return `${s}]${ids}}`;
     },
-    size: (f) => f.length + 1,
     frame,
-    body: (fragments) => frameBody(frame, fragments),
-    read: readOtlpResponse,
-  };
-}
-
-/**
- * OTLP/HTTP responses: 200 is success, and a `partialSuccess` with rejected records
- * means the collector dropped those for good (the spec forbids retrying): delivered,
- * with the count reported. 429/502/503/504 retried, honouring Retry-After; 400 (bad
- * data) dead-lettered; 413 splits the batch; the rest as for any collector.
- */
-export function readOtlpResponse(res: CollectorResponse): SendOutcome {
-  if (res.status >= 200 && res.status < 300) {
-    const partial = partialSuccess(res.body);
-    return partial ? { kind: 'delivered', dropped: partial } : { kind: 'delivered' };
-  }
-  const reason = `HTTP ${res.status}${res.body ? `: ${statusMessage(res.body)}` : ''}`;
-  if (OTLP_RETRY.has(res.status)) {
-    return res.retryAfterMs === undefined
-      ? { kind: 'retry', reason, status: res.status }
-      : { kind: 'retry', reason, status: res.status, retryAfterMs: res.retryAfterMs };
-  }
-  if (res.status === 400) return { kind: 'reject', reason, status: 400 };
-  return classifyStatus(res.status, res.body, res.retryAfterMs);
-}
-
-function partialSuccess(body: string): { records: number; reason: string } | undefined {
-  if (!body.includes('partialSuccess')) return undefined;
-  try {
-    const parsed = JSON.parse(body) as {
-      partialSuccess?: { rejectedLogRecords?: string | number; errorMessage?: string };
-    };
-    const rejected = Number(parsed.partialSuccess?.rejectedLogRecords ?? 0);
-    if (!(rejected > 0)) return undefined;
-    return { records: rejected, reason: parsed.partialSuccess?.errorMessage || 'rejected by the collector' };
-  } catch {
-    return undefined;
-  }
-}
-
-/** The `message` of a google.rpc.Status body, else the body's first KiB. */
-function statusMessage(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { message?: unknown };
-    if (typeof parsed.message === 'string' && parsed.message) return parsed.message;
-  } catch {
-    // not JSON: use the text
-  }
-  return firstKiB(body);
+  });
 }

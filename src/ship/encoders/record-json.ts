@@ -3,7 +3,7 @@ import { kubernetesObject, type LogRecord, type RecordContext } from '../../reco
 import { epochSecondsText } from './time-text.js';
 
 /**
- * Builds the JSON text of the standard record (DESIGN.md "Record") by concatenation:
+ * Builds the JSON text of the standard record (README "Records") by concatenation:
  * the constant tail (host, kubernetes, static fields) is encoded once, the path once per
  * file run, and only the message goes through JSON.stringify per line — V8's string
  * fast path, faster than any byte loop written in JS.

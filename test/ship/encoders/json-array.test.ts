@@ -16,14 +16,6 @@ t.test('json: one array per request', async (t) => {
   t.equal(body, `[${doc(0, ACCESS)},${doc(96, 'b')}]`);
   t.equal(JSON.parse(body).length, 2);
   t.equal(String(enc.body([enc.encode(rec(0, 'only'))])), `[${doc(0, 'only')}]`);
-  for (const status of [200, 201, 204]) t.equal(enc.read({ status, body: '', retryAfterMs: undefined }, 0).kind, 'delivered', `${status}`);
-  t.equal(enc.read({ status: 400, body: '', retryAfterMs: undefined }, 0).kind, 'reject');
-});
-
-t.test('ndjson: one object per line', async (t) => {
-  const enc = ndjsonEncoder(ctx);
-  t.equal(enc.contentType, 'application/x-ndjson');
-  t.equal(String(enc.body([rec(0, ACCESS), rec(96, 'b')].map((r) => enc.encode(r)))), `${doc(0, ACCESS)}\n${doc(96, 'b')}\n`);
 });
 
 t.test("json and ndjson records carry the time in epoch seconds too, as Fluentd's in_http reads it", async (t) => {

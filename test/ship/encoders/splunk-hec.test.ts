@@ -1,9 +1,9 @@
 import t from 'tap';
-import { readHecResponse, splunkHecEncoder } from '../../../src/ship/encoders/splunk-hec.js';
+import { splunkHecEncoder } from '../../../src/ship/encoders/splunk-hec.js';
 import { hecProblems, parseHecEvents } from '../../helpers/protocol-rules.js';
 import { ACCESS, ctx, rec } from '../../helpers/records.js';
 
-const FIELDS = '"fields":{"pod":"web-7d4b9","namespace":"shop","node":"worker-1","container":"nginx-container","env":"prod"}';
+const FIELDS = '"fields":{"pod":"web-7d4b9","namespace":"shop","node":"worker-1","pod_ip":"10.1.2.3","container":"nginx-container","env":"prod"}';
 
 t.test('golden: one event object per record, epoch seconds, line or parsed object', async (t) => {
   const enc = splunkHecEncoder(ctx, { sourcetype: 'nginx:plus:access', index: 'web' });
@@ -34,34 +34,4 @@ t.test('the HEC rules catch what HEC would refuse', async (t) => {
   t.match(hecProblems('{"event":""}').join(), /not blank/);
   t.match(hecProblems('{"event":"x","fields":{"a":{"b":1}}}').join(), /indexed field a/);
   t.match(hecProblems('{"event":"x","time":1795640400123}').join(), /epoch seconds/);
-});
-
-t.test('responses: only code 0 is success', async (t) => {
-  const three = 3;
-  const r = (status: number, body: string, retryAfterMs?: number) => readHecResponse({ status, body, retryAfterMs }, three);
-  t.same(r(200, '{"text":"Success","code":0}'), { kind: 'delivered' });
-  t.same(r(200, '{"text":"Success","code":0,"ackId":7}'), { kind: 'delivered' });
-  t.match(r(200, '{"text":"Server is busy","code":9}'), { kind: 'retry', reason: 'HEC code 9 Server is busy (HTTP 200)' });
-  t.match(r(200, ''), { kind: 'retry', reason: /without a HEC code/ }, 'a 200 that is not HEC is not delivery');
-  t.match(r(503, '{"text":"Server is busy","code":9}', 2000), { kind: 'retry', status: 503, retryAfterMs: 2000 });
-  t.match(r(500, '{"text":"Internal server error","code":8}'), { kind: 'retry' });
-  t.match(r(403, '{"text":"Invalid token","code":4}'), { kind: 'retry', status: 403 }, 'a rotated token may fix it');
-  t.match(r(401, '{"text":"Token is required","code":2}'), { kind: 'retry' });
-  t.match(r(403, '{"text":"Token disabled","code":1}'), { kind: 'retry' });
-  t.same(r(400, '{"text":"Incorrect index","code":7,"invalid-event-number":1}'), {
-    kind: 'partial',
-    retry: [0, 2],
-    reject: [{ index: 1, reason: 'HEC code 7 Incorrect index (HTTP 400)' }],
-  });
-  t.same(r(400, '{"text":"Invalid data format","code":6,"invalid-event-number":2}'), {
-    kind: 'partial',
-    retry: [0, 1],
-    reject: [{ index: 2, reason: 'HEC code 6 Invalid data format (HTTP 400)' }],
-  });
-  t.same(r(400, '{"text":"Incorrect index","code":7}'), { kind: 'reject', reason: 'HEC code 7 Incorrect index (HTTP 400)', status: 400 });
-  t.same(r(400, '{"text":"No data","code":5}'), { kind: 'reject', reason: 'HEC code 5 No data (HTTP 400)', status: 400 });
-  t.match(r(400, '{"text":"Invalid data format","code":6,"invalid-event-number":99}'), { kind: 'reject' }, 'index out of range');
-  t.match(r(413, '{"text":"Content too large","code":27}'), { kind: 'split' });
-  t.match(r(502, '<html>bad gateway</html>'), { kind: 'retry' });
-  t.match(r(404, 'not found'), { kind: 'reject' });
 });

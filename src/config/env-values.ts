@@ -1,6 +1,7 @@
-// Parsers for the human forms of sizes and durations used in environment variables.
-// Pure: they return undefined for a value they do not understand, and the caller
-// names the variable in its error.
+// Parsers for the text forms environment variables take: sizes, durations, lists,
+// pairs and parser rules. Pure: they return undefined for a value they do not
+// understand, and the caller names the variable in its error.
+import { PARSER_NAMES, type ParserName, type ParserRule } from '../record/parser.js';
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {
   '': 1,
@@ -73,4 +74,32 @@ export function parsePairs(text: string): Array<[string, string]> | undefined {
     out.push([item.slice(0, eq).trim(), item.slice(eq + 1).trim()]);
   }
   return out;
+}
+
+function parserName(text: string): ParserName | undefined {
+  const v = text.trim().toLowerCase();
+  return (PARSER_NAMES as readonly string[]).includes(v) ? (v as ParserName) : undefined;
+}
+
+/**
+ * TAILSHIP_PARSER: one parser for every file (`nginx`), or `glob=parser` pairs tried in
+ * order (`error.log=nginx,*.json.log=json`). A glob cannot hold a comma (no `{a,b}`):
+ * write two pairs instead.
+ */
+export function parseParserRules(text: string): ParserRule[] | undefined {
+  if (!text.includes('=')) {
+    const parser = parserName(text);
+    if (parser === undefined) return undefined;
+    return parser === 'none' ? [] : [{ glob: undefined, parser }];
+  }
+  const rules: ParserRule[] = [];
+  for (const item of parseList(text)) {
+    const eq = item.lastIndexOf('=');
+    const glob = item.slice(0, eq).trim();
+    const parser = parserName(item.slice(eq + 1));
+    if (eq <= 0 || glob === '' || parser === undefined) return undefined;
+    rules.push({ glob, parser });
+  }
+  // Only `none` rules parse nothing: the cheap path.
+  return rules.some((r) => r.parser !== 'none') ? rules : [];
 }

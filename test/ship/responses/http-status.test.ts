@@ -1,7 +1,9 @@
+// The generic reading of an HTTP status: delivered, retried, split or rejected.
 import t from 'tap';
-import { classifyStatus, firstKiB, type SendOutcome } from '../../src/ship/send-outcome.js';
+import { classifyStatus, firstKiB, readHttpStatus } from '../../../src/ship/responses/http-status.js';
+import type { SendOutcome } from '../../../src/ship/send-outcome.js';
 
-t.test('every status class reads as the issue says', async (t) => {
+t.test('every status class reads as the README says', async (t) => {
   // [status, kind]
   const table: Array<[number, SendOutcome['kind']]> = [
     [200, 'delivered'],
@@ -63,4 +65,9 @@ t.test('a long response body is cut to its first KiB in the reason', async (t) =
   t.equal(firstKiB('short'), 'short');
   t.equal(firstKiB('x'.repeat(1_024)).length, 1_024);
   t.equal(firstKiB('x'.repeat(5_000)).length, 1_024);
+});
+
+t.test('readHttpStatus (ndjson, json): any 2xx is delivered, Fluent Bit answers 201', async (t) => {
+  for (const status of [200, 201, 204]) t.equal(readHttpStatus({ status, body: '', retryAfterMs: undefined }, 0).kind, 'delivered', `${status}`);
+  t.equal(readHttpStatus({ status: 400, body: '', retryAfterMs: undefined }, 0).kind, 'reject');
 });

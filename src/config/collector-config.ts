@@ -1,20 +1,26 @@
 // The collector side of the configuration: protocol, compression, headers, auth, TLS.
 // Checked here (pure) so a mistake is one clear line at start-up, not a 400 at runtime.
-import type { AuthConfig, SinkConfig, SinkKind, TlsConfig } from './config.js';
-import type { Env } from './env-spec.js';
-import { indexPatternProblem } from '../ship/encoders/es-index.js';
-import { FIELD_REF_RE, KUBERNETES_REFS } from '../ship/encoders/field-ref.js';
+// The protocols' own rules (Loki label names, index patterns, field references) live
+// with each protocol in ship/; config asks them through these pure checks, and ship/
+// never imports config/.
+import type { AuthOptions } from '../ship/auth.js';
 import { DEFAULT_ES_INDEX } from '../ship/encoders/elasticsearch.js';
+import { indexPatternProblem } from '../ship/encoders/es-index.js';
+import { fieldRefProblem } from '../ship/encoders/field-ref.js';
 import { isValidLokiLabelName } from '../ship/encoders/loki.js';
+import type { SinkKind } from '../ship/protocol.js';
+import type { CollectorTlsOptions } from '../ship/tls-options.js';
+import type { SinkConfig } from './config.js';
+import type { Env } from './env-spec.js';
 
-export interface SinkSections {
+export interface CollectorSections {
   readonly sink: SinkConfig;
-  readonly auth: AuthConfig;
-  readonly tls: TlsConfig;
+  readonly auth: AuthOptions;
+  readonly tls: CollectorTlsOptions;
 }
 
 /** A configuration problem: the variable to name and what is wrong. */
-export interface SinkConfigProblem {
+export interface CollectorConfigProblem {
   readonly variable: string;
   readonly message: string;
 }
@@ -30,7 +36,8 @@ const RESERVED_HEADERS = new Set(['content-length', 'content-encoding', 'transfe
 /** `/<index>/_bulk`: the URL names the index. */
 const INDEX_IN_PATH = /^\/[^/_][^/]*\/_bulk\/?$/;
 
-export function sinkSections(e: Env, url: URL): SinkSections | SinkConfigProblem {
+/** The sink, auth and TLS sections, or the first problem found, naming its variable. */
+export function collectorSections(e: Env, url: URL): CollectorSections | CollectorConfigProblem {
   const kind: SinkKind = e.TAILSHIP_SINK === 'opensearch' ? 'elasticsearch' : e.TAILSHIP_SINK;
 
   const headers: Array<{ name: string; secretValue: string }> = [];
@@ -51,7 +58,7 @@ export function sinkSections(e: Env, url: URL): SinkSections | SinkConfigProblem
     }
     if (seen.has(name)) return problem('TAILSHIP_LOKI_LABELS', `label ${name} is given twice`);
     seen.add(name);
-    const bad = templateProblem(template);
+    const bad = fieldRefProblem(template);
     if (bad) return problem('TAILSHIP_LOKI_LABELS', bad);
     if (template === '$id' || template === '$offset') {
       return problem('TAILSHIP_LOKI_LABELS', `label ${name}=${template} would make one stream per line; put it in TAILSHIP_LOKI_STRUCTURED_METADATA`);
@@ -59,7 +66,7 @@ export function sinkSections(e: Env, url: URL): SinkSections | SinkConfigProblem
   }
   for (const [name, template] of e.TAILSHIP_LOKI_STRUCTURED_METADATA ?? []) {
     if (!isValidLokiLabelName(name)) return problem('TAILSHIP_LOKI_STRUCTURED_METADATA', `"${name}" is not a valid name`);
-    const bad = templateProblem(template);
+    const bad = fieldRefProblem(template);
     if (bad) return problem('TAILSHIP_LOKI_STRUCTURED_METADATA', bad);
   }
 
@@ -71,7 +78,7 @@ export function sinkSections(e: Env, url: URL): SinkSections | SinkConfigProblem
     index = DEFAULT_ES_INDEX;
   }
 
-  const auth: AuthConfig = {
+  const auth: AuthOptions = {
     bearerToken: e.TAILSHIP_AUTH_BEARER_TOKEN,
     bearerTokenFile: e.TAILSHIP_AUTH_BEARER_TOKEN_FILE,
     basicUser: e.TAILSHIP_AUTH_BASIC_USER,
@@ -99,7 +106,7 @@ export function sinkSections(e: Env, url: URL): SinkSections | SinkConfigProblem
     return problem('TAILSHIP_HEADERS', 'Authorization is already set by TAILSHIP_AUTH_*');
   }
 
-  const tls: TlsConfig = {
+  const tls: CollectorTlsOptions = {
     caFile: e.TAILSHIP_TLS_CA_FILE,
     certFile: e.TAILSHIP_TLS_CERT_FILE,
     keyFile: e.TAILSHIP_TLS_KEY_FILE,
@@ -130,16 +137,6 @@ export function sinkSections(e: Env, url: URL): SinkSections | SinkConfigProblem
   };
 }
 
-function templateProblem(template: string): string | undefined {
-  if (template.startsWith('$') && !template.startsWith('$$') && !FIELD_REF_RE.test(template)) {
-    return `"${template}" is not a field reference like $kubernetes.namespace or $status (write $$ for a literal $)`;
-  }
-  if (template.startsWith('$kubernetes.') && !KUBERNETES_REFS.has(template.slice(1))) {
-    return `${template} is not known; use one of ${[...KUBERNETES_REFS.keys()].map((n) => `$${n}`).join(', ')}`;
-  }
-  return undefined;
-}
-
-function problem(variable: string, message: string): SinkConfigProblem {
+function problem(variable: string, message: string): CollectorConfigProblem {
   return { variable, message };
 }

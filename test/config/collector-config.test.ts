@@ -1,3 +1,5 @@
+// The collector side of the configuration: protocols and their options, headers, auth
+// and TLS, checked at start-up with one-line errors, secrets never shown.
 import t from 'tap';
 import { ConfigError, describeConfig, loadConfig } from '../../src/config/load-config.js';
 

@@ -1,10 +1,12 @@
+// The record stage's timer: armed only while a multiline record is held, it emits the
+// record once no line has joined it for the timeout.
 import t from 'tap';
 import { AckQueue } from '../../src/ack/ack-queue.js';
 import { RecordAssembler } from '../../src/record/record-assembler.js';
-import { RecordStage, type StageTimers } from '../../src/record/record-stage.js';
+import { TimedAssembler, type AssemblerTimers } from '../../src/record/timed-assembler.js';
 
 /** Timers under the test's control: `advance` runs what falls due, in order. */
-class FakeTimers implements StageTimers {
+class FakeTimers implements AssemblerTimers {
   nowMs = 0;
   #next = 1;
   readonly pending = new Map<number, { at: number; fn: () => void }>();
@@ -41,7 +43,7 @@ function setup(multiline: boolean) {
     multiline: multiline ? { startPattern: '^S', timeoutMs: 1000, files: [] } : undefined,
     maxRecordBytes: 1 << 20,
   });
-  const stage = new RecordStage(core, timers);
+  const stage = new TimedAssembler(core, timers);
   const src = { key: 'k', path: '/d/a.log', ackQueue: new AckQueue(0) };
   let offset = 0;
   const line = (text: string) => {

@@ -1,5 +1,6 @@
+// A storm of events is reported at most once per interval, with the count.
 import t from 'tap';
-import { RateLimit } from '../../src/record/rate-limit.js';
+import { RateLimit } from '../../src/log/rate-limit.js';
 
 t.test('one report per interval, with the count', async (t) => {
   const r = new RateLimit(10_000);

@@ -1,30 +1,31 @@
 import type { LineSource, RecordAssembler } from './record-assembler.js';
 
-/** The clock and timer the stage uses; tests pass their own. */
-export interface StageTimers {
+/** The clock and timer the assembler uses; tests pass their own. */
+export interface AssemblerTimers {
   now(): number;
   set(fn: () => void, delayMs: number): unknown;
   clear(handle: unknown): void;
 }
 
-const REAL_TIMERS: StageTimers = {
+const REAL_TIMERS: AssemblerTimers = {
   now: () => Date.now(),
   set: (fn, delayMs) => setTimeout(fn, delayMs).unref(),
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
 /**
- * The I/O shell around the RecordAssembler: one timer, armed only while a multiline
- * record is held, that emits records whose timeout passed (TAILSHIP_MULTILINE_TIMEOUT).
- * Everything else passes straight through; the logic lives in the pure core.
+ * The record stage: the pure RecordAssembler with the one timer it needs, armed only
+ * while a multiline record is held, that emits records whose timeout passed
+ * (TAILSHIP_MULTILINE_TIMEOUT). Every line passes straight through to the assembler.
+ * It is the tail side's LineSink.
  */
-export class RecordStage {
+export class TimedAssembler {
   readonly #core: RecordAssembler;
-  readonly #timers: StageTimers;
+  readonly #timers: AssemblerTimers;
   #timer: unknown;
   #closed = false;
 
-  constructor(core: RecordAssembler, timers: StageTimers = REAL_TIMERS) {
+  constructor(core: RecordAssembler, timers: AssemblerTimers = REAL_TIMERS) {
     this.#core = core;
     this.#timers = timers;
   }

@@ -1,7 +1,8 @@
-// Request bodies as bytes. A record is kept as bytes from the moment it is batched (exact
-// size, no rope keeping its pieces alive; see ndjson.ts), and most protocols' bodies are
-// the records joined: `head`, the records separated by `separator`, `tail`. An encoder
-// that says so (its `frame`) lets the batch lay its records out as the body directly.
+// How a batch's records are laid out as a request body. Most protocols' bodies are the
+// records joined: `head`, the records separated by `separator`, `tail`. An encoder that
+// says so (its `frame`) lets the batch write its records into the body directly, as bytes
+// from the moment they are batched (exact size, no string rope keeping its pieces alive;
+// see ship/encoders/ndjson.ts).
 
 /** body = head + fragments joined by separator + tail. */
 export interface ByteFrame {

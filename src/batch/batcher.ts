@@ -1,0 +1,127 @@
+import type { AckQueue } from '../ack/ack-queue.js';
+import type { MemoryBudget } from '../ack/memory-budget.js';
+import type { LogRecord } from '../record/log-record.js';
+import { BatchBuilder, type Batch } from './batch.js';
+import type { ByteFrame } from './byte-frame.js';
+
+/** What the batcher needs of a protocol's encoder (ship/encoders/encoder.ts). */
+export interface RecordEncoding<F> {
+  encode(record: LogRecord): F;
+  size(fragment: F): number;
+  /** With `text`: records are written into the batch's body as text (batch.ts). */
+  readonly frame?: ByteFrame;
+  text?(record: LogRecord): string;
+}
+
+export interface BatcherOptions {
+  readonly maxBytes: number;
+  readonly maxEvents: number;
+  /** The open batch is sealed when its first record has waited this long. */
+  readonly lingerMs: number;
+  /**
+   * Reuse the buffers of acknowledged batches. Only when bodies are compressed: an
+   * uncompressed body is sent as it lies in its buffer, and a collector that answers
+   * before reading it all could leave a socket write pointing there.
+   */
+  readonly reuseArenas: boolean;
+}
+
+/**
+ * The batching stage, in the shape of OpenTelemetry JS's batch processor: `add` records,
+ * and the open batch is sealed and handed to `send` when it is full, when its first
+ * record has waited `lingerMs` (an unref'd timer), or on `flush`; `shutdown` stops the
+ * timer. The batch itself is built by the pure BatchBuilder.
+ *
+ * Memory: each record's bytes are reserved in the budget when added and released by
+ * `acknowledge`, when its batch is settled. That is also where the files' checkpoints
+ * may advance (docs/architecture.md, "Acknowledgement").
+ */
+export class Batcher<F> {
+  readonly #builder: BatchBuilder<F>;
+  readonly #encoding: RecordEncoding<F>;
+  /** The encoder's text form, when records can be written into the batch as text. */
+  readonly #text: ((record: LogRecord) => string) | undefined;
+  readonly #lingerMs: number;
+  readonly #budget: MemoryBudget;
+  readonly #send: (batch: Batch<F>) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #shutdown = false;
+  #lastAcknowledgedMs = Date.now();
+
+  constructor(encoding: RecordEncoding<F>, opts: BatcherOptions, budget: MemoryBudget, send: (batch: Batch<F>) => void) {
+    this.#encoding = encoding;
+    this.#text = encoding.frame ? encoding.text?.bind(encoding) : undefined;
+    this.#lingerMs = opts.lingerMs;
+    this.#budget = budget;
+    this.#send = send;
+    this.#builder = new BatchBuilder(
+      opts.maxBytes,
+      opts.maxEvents,
+      encoding.frame,
+      // At most the read limit, the batch being filled and the overshoot of the read that
+      // reached the limit are in use at once: more arenas would never be taken again.
+      opts.reuseArenas ? budget.limitBytes + 2 * (opts.maxBytes + 1024) : 0,
+    );
+  }
+
+  /** Records in the open batch. */
+  get open(): number {
+    return this.#builder.count;
+  }
+
+  /** When a batch was last acknowledged (ms), for liveness. */
+  get lastAcknowledgedMs(): number {
+    return this.#lastAcknowledgedMs;
+  }
+
+  /** The hot path: one record → one encoded fragment in the open batch. */
+  add(record: LogRecord, queue: AckQueue, end: number): void {
+    let size: number;
+    if (this.#text !== undefined) {
+      // A framed protocol: the record's text goes straight into the batch's buffer.
+      const text = this.#text(record);
+      size = Buffer.byteLength(text);
+      if (this.#builder.wouldOverflow(size)) this.flush();
+      this.#builder.addText(text, size, queue, end);
+    } else {
+      const fragment = this.#encoding.encode(record);
+      size = this.#encoding.size(fragment);
+      if (this.#builder.wouldOverflow(size)) this.flush();
+      this.#builder.add(fragment, size, queue, end);
+    }
+    this.#budget.reserve(size);
+    if (this.#builder.full) this.flush();
+    else if (this.#timer === undefined && !this.#shutdown) {
+      this.#timer = setTimeout(() => this.flush(), this.#lingerMs).unref();
+    }
+  }
+
+  /** Seals the open batch, if any, and sends it. */
+  flush(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const batch = this.#builder.seal();
+    if (batch) this.#send(batch);
+  }
+
+  /**
+   * A batch is settled (delivered or dead-lettered): its ack segments are acknowledged,
+   * so each file's checkpoint may advance over its records; its bytes leave the budget
+   * (waking a reader held at the limit) and its buffer is reused.
+   */
+  acknowledge(batch: Batch<F>): void {
+    for (const { queue, segment } of batch.acks) queue.ack(segment);
+    this.#builder.recycle(batch);
+    this.#budget.release(batch.bytes);
+    this.#lastAcknowledgedMs = Date.now();
+  }
+
+  /** Stops the linger timer for good; what is in the open batch stays unsent and unacknowledged. */
+  shutdown(): void {
+    this.#shutdown = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
