@@ -4,6 +4,7 @@
 // ships nginx access and error lines, half written before tailship starts and half while
 // it runs, and checks what Fluent Bit's stdout output printed: every line once, with its
 // time, message, Kubernetes metadata and parsed fields as Fluent Bit stored them.
+import { isDeepStrictEqual } from 'node:util';
 import t, { type Test } from 'tap';
 import { appendFileSync } from 'node:fs';
 import { errorLine, onceEach, seqOf, writeAccess, type AccessLine } from '../helpers/nginx-traffic.js';
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
       'k8s.pod.ip': POD.ip,
     };
     t.ok(
-      run.records.every((r) => JSON.stringify(r['__internal__']?.group_attributes?.resource?.attributes) === JSON.stringify(resource)),
+      run.records.every((r) => isDeepStrictEqual(r['__internal__']?.group_attributes?.resource?.attributes, resource)),
       'every record: the Pod as k8s.* resource attributes',
     );
     everyAccess(t, run, (s) => {
@@ -180,7 +181,7 @@ async function main(): Promise<void> {
       host: POD.name,
       source: run.accessFile,
       sourcetype: 'nginx:access',
-      fields: { pod: POD.name, namespace: POD.namespace, node: POD.node, container: POD.container },
+      fields: { pod: POD.name, namespace: POD.namespace, node: POD.node, pod_ip: POD.ip, container: POD.container },
       message: a.line,
       ...parsedAccessFields(a),
     }), 'every event: time, host, source, the parsed event and the indexed Pod fields');
