@@ -10,7 +10,7 @@ import * as options from './config/stage-options.js';
 import type { Metrics } from './health/metrics.js';
 import { PipelineHealth, type PipelineState } from './health/status.js';
 import { Telemetry } from './health/telemetry.js';
-import { RecordAssembler, type RecordHandler } from './record/record-assembler.js';
+import { RecordAssembler, type PlainLineHandler, type RecordHandler } from './record/record-assembler.js';
 import { TimedAssembler } from './record/timed-assembler.js';
 import { CollectorClient } from './ship/collector-client.js';
 import { DEAD_LETTER_FILE, DeadLetterFile } from './ship/dead-letter.js';
@@ -60,7 +60,14 @@ export class Pipeline {
       this.#telemetry.recordRead(record.truncated);
       this.#batcher.add(record, queue, end);
     };
-    this.#records = new TimedAssembler(new RecordAssembler(emit, options.recordOptions(config), this.#telemetry.records));
+    const plainLine: PlainLineHandler = (line, queue, end) => {
+      if (!this.#batcher.addLine(line, queue, end)) return false;
+      this.#telemetry.recordRead(line.truncated);
+      return true;
+    };
+    this.#records = new TimedAssembler(
+      new RecordAssembler(emit, options.recordOptions(config), this.#telemetry.records, plainLine),
+    );
     const deadLetterFile = join(config.state.dir, DEAD_LETTER_FILE);
     this.health = new PipelineHealth(() => this.#state(), this.#telemetry, redactUrl(config.delivery.url), deadLetterFile);
   }

@@ -94,6 +94,18 @@ export class BatchBuilder<F> {
     this.#ends.set(queue, end);
   }
 
+  /**
+   * Adds a record of exactly `size` bytes that `write` puts at a position of the arena and
+   * returns the position after it (framed builders only).
+   */
+  addWritten(size: number, write: (target: Buffer, pos: number) => number, queue: AckQueue, end: number): void {
+    this.#lead(this.#frame!, size);
+    this.#pos = write(this.#arena!, this.#pos);
+    this.#count++;
+    this.#bytes += size;
+    this.#ends.set(queue, end);
+  }
+
   #copy(record: Buffer, frame: ByteFrame): void {
     this.#lead(frame, record.length);
     this.#pos += record.copy(this.#arena!, this.#pos);

@@ -1,6 +1,6 @@
 import type { AckQueue } from '../ack/ack-queue.js';
 import type { MemoryBudget } from '../ack/memory-budget.js';
-import type { LogRecord } from '../record/log-record.js';
+import type { LogRecord, PlainLine } from '../record/log-record.js';
 import { BatchBuilder, type Batch } from './batch.js';
 import type { ByteFrame } from './byte-frame.js';
 
@@ -11,6 +11,16 @@ export interface RecordEncoding<F> {
   /** With `text`: records are written into the batch's body as text (batch.ts). */
   readonly frame?: ByteFrame;
   text?(record: LogRecord): string;
+  /** With `frame`: plain lines' records written straight from their bytes. */
+  readonly lines?: LineEncoding | undefined;
+}
+
+/** Writes plain lines' records into a buffer: `measure` one, then `write` it. */
+export interface LineEncoding {
+  /** The record's size in bytes, or -1 when the line must go the record way (invalid UTF-8). */
+  measure(line: PlainLine): number;
+  /** Writes the record last measured at `pos` of `target`; returns the position after it. */
+  write(target: Buffer, pos: number): number;
 }
 
 export interface BatcherOptions {
@@ -41,6 +51,8 @@ export class Batcher<F> {
   readonly #encoding: RecordEncoding<F>;
   /** The encoder's text form, when records can be written into the batch as text. */
   readonly #text: ((record: LogRecord) => string) | undefined;
+  readonly #lines: LineEncoding | undefined;
+  readonly #writeLine: ((target: Buffer, pos: number) => number) | undefined;
   readonly #lingerMs: number;
   readonly #budget: MemoryBudget;
   readonly #send: (batch: Batch<F>) => void;
@@ -51,6 +63,8 @@ export class Batcher<F> {
   constructor(encoding: RecordEncoding<F>, opts: BatcherOptions, budget: MemoryBudget, send: (batch: Batch<F>) => void) {
     this.#encoding = encoding;
     this.#text = encoding.frame ? encoding.text?.bind(encoding) : undefined;
+    this.#lines = encoding.frame ? encoding.lines : undefined;
+    this.#writeLine = this.#lines?.write.bind(this.#lines);
     this.#lingerMs = opts.lingerMs;
     this.#budget = budget;
     this.#send = send;
@@ -89,6 +103,26 @@ export class Batcher<F> {
       if (this.#builder.wouldOverflow(size)) this.flush();
       this.#builder.add(fragment, size, queue, end);
     }
+    this.#added(size);
+  }
+
+  /**
+   * The plain path (no parser, no multiline): the line's record is written into the open
+   * batch from its bytes, with no record object. False when the encoder cannot (another
+   * protocol, or a line that is not valid UTF-8): then `add` the record.
+   */
+  addLine(line: PlainLine, queue: AckQueue, end: number): boolean {
+    const lines = this.#lines;
+    if (lines === undefined) return false;
+    const size = lines.measure(line);
+    if (size < 0) return false;
+    if (this.#builder.wouldOverflow(size)) this.flush();
+    this.#builder.addWritten(size, this.#writeLine!, queue, end);
+    this.#added(size);
+    return true;
+  }
+
+  #added(size: number): void {
     this.#budget.reserve(size);
     if (this.#builder.full) this.flush();
     else if (this.#timer === undefined && !this.#shutdown) {

@@ -23,6 +23,21 @@ export interface LogRecord {
   readonly parsedBy?: Exclude<ParserName, 'none'> | undefined;
 }
 
+/**
+ * A line with no parser and no multiline rule (the default), before it is a record: the
+ * batch writes its record straight from these bytes (ship/encoders/line-record-bytes.ts).
+ * Fields as in LogRecord; `line` is valid only during the call that receives it.
+ */
+export interface PlainLine {
+  line: Buffer;
+  /** The file's key (record-id.ts). */
+  key: string;
+  file: string;
+  offset: number;
+  truncated: boolean;
+  timeMs: number;
+}
+
 /** Metadata that is the same for every record of this process: encoded once, not per line. */
 export interface RecordContext {
   readonly host: string;

@@ -1,7 +1,7 @@
 import type { AckQueue } from '../ack/ack-queue.js';
 import { RateLimit } from '../log/rate-limit.js';
 import { FilePlanner, PLAIN, type FilePlan, type MultilineOptions } from './file-plan.js';
-import type { LogRecord, RecordContext } from './log-record.js';
+import type { LogRecord, PlainLine, RecordContext } from './log-record.js';
 import type { LineParser, ParserName, ParserRule } from './parser.js';
 import { joinedRecordId, recordId } from './record-id.js';
 import { guardFields, reservedKeys } from './reserved-names.js';
@@ -15,6 +15,12 @@ export interface LineSource {
 
 /** Receives finished records; `end` is the offset past the record's last line. */
 export type RecordHandler = (record: LogRecord, queue: AckQueue, end: number) => void;
+
+/**
+ * Takes a plain line as it is (the batch writes its record from the bytes), or returns
+ * false to get it as a record. `line` is reused: valid only during the call.
+ */
+export type PlainLineHandler = (line: PlainLine, queue: AckQueue, end: number) => boolean;
 
 export interface RecordOptions {
   readonly context: Pick<RecordContext, 'timestampField' | 'epochTimeField' | 'fields'>;
@@ -48,6 +54,7 @@ export interface RecordObserver {
 
 export const PARSE_WARNING_INTERVAL_MS = 10_000;
 const SAMPLE_CHARS = 200;
+const EMPTY = Buffer.alloc(0);
 
 const NO_OPTIONS: RecordOptions = {
   context: { timestampField: '@timestamp', fields: [] },
@@ -88,7 +95,8 @@ interface Pending {
  * pass the first line of a half-joined record: a crash re-reads and re-joins it whole.
  *
  * With no parser and no multiline configured (the default), `line` is the cheap path:
- * one decode, one record object, no lookups.
+ * the line's bytes go to `plainLine` (the batch writes the record from them), or, when
+ * it does not take them, one decode and one record object, no lookups.
  */
 export class RecordAssembler {
   readonly #emit: RecordHandler;
@@ -104,9 +112,18 @@ export class RecordAssembler {
   #lastSrc: LineSource | undefined;
   #lastPlan: FilePlan = PLAIN;
   readonly #pending = new Map<LineSource, Pending>();
+  readonly #plainLine: PlainLineHandler | undefined;
+  /** One object for every plain line, refilled: the hot path allocates nothing per line. */
+  readonly #scratch: PlainLine = { line: Buffer.alloc(0), key: '', file: '', offset: 0, truncated: false, timeMs: 0 };
 
-  constructor(emit: RecordHandler, options: RecordOptions = NO_OPTIONS, observer: RecordObserver = NO_OBSERVER) {
+  constructor(
+    emit: RecordHandler,
+    options: RecordOptions = NO_OPTIONS,
+    observer: RecordObserver = NO_OBSERVER,
+    plainLine?: PlainLineHandler,
+  ) {
     this.#emit = emit;
+    this.#plainLine = plainLine;
     this.#observer = observer;
     this.#reserved = reservedKeys(options.context);
     const ml = options.multiline;
@@ -118,6 +135,18 @@ export class RecordAssembler {
 
   line(src: LineSource, line: Buffer, start: number, end: number, truncated: boolean, nowMs: number): void {
     if (this.#plain) {
+      if (this.#plainLine !== undefined) {
+        const p = this.#scratch;
+        p.line = line;
+        p.key = src.key;
+        p.file = src.path;
+        p.offset = start;
+        p.truncated = truncated;
+        p.timeMs = nowMs;
+        const taken = this.#plainLine(p, src.ackQueue, end);
+        p.line = EMPTY;
+        if (taken) return;
+      }
       this.#emit(
         {
           // Invalid UTF-8 becomes U+FFFD here; JSON encoding escapes NUL and controls.

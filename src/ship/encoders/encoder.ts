@@ -1,4 +1,5 @@
 import type { LogRecord } from '../../record/log-record.js';
+import type { LineEncoding } from '../../batch/batcher.js';
 import type { ByteFrame } from '../../batch/byte-frame.js';
 
 /**
@@ -27,4 +28,6 @@ export interface Encoder<F = unknown> {
    * text straight into its buffer, so no Buffer is made per record on the hot path.
    */
   text?(record: LogRecord): string;
+  /** With `frame`: plain lines' records written from their bytes, as `text` would give them. */
+  readonly lines?: LineEncoding;
 }

@@ -1,5 +1,6 @@
 import { frameBody, type ByteFrame } from '../../batch/byte-frame.js';
 import type { LogRecord } from '../../record/log-record.js';
+import type { LineEncoding } from '../../batch/batcher.js';
 import type { Encoder } from './encoder.js';
 
 /** What a framed protocol defines: its records as text, and the frame that joins them. */
@@ -8,6 +9,8 @@ export interface FramedEncoderSpec {
   readonly contentType: string;
   readonly frame: ByteFrame;
   text(record: LogRecord): string;
+  /** Plain lines' records as bytes, identical to `text`'s UTF-8 (line-record-bytes.ts). */
+  readonly lines?: LineEncoding;
 }
 
 /**
@@ -22,6 +25,7 @@ export function framedEncoder(spec: FramedEncoderSpec): Encoder<Buffer> {
     contentType: spec.contentType,
     frame,
     text,
+    ...(spec.lines ? { lines: spec.lines } : {}),
     encode: (r) => Buffer.from(text(r)),
     size: (f) => f.length + frame.separator.length,
     body: (fragments) => frameBody(frame, fragments),

@@ -2,6 +2,7 @@ import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import type { Encoder } from './encoder.js';
 import { JSON_ARRAY } from '../../batch/byte-frame.js';
 import { framedEncoder } from './framed-encoder.js';
+import { LineRecordBytes } from './line-record-bytes.js';
 import { RecordJson } from './record-json.js';
 
 /**
@@ -15,5 +16,6 @@ export function jsonArrayEncoder(ctx: RecordContext): Encoder<Buffer> {
     contentType: 'application/json',
     text: (r: LogRecord) => json.object(r),
     frame: JSON_ARRAY,
+    lines: new LineRecordBytes(ctx, ''),
   });
 }

@@ -2,6 +2,7 @@ import type { LogRecord, RecordContext } from '../../record/log-record.js';
 import type { Encoder } from './encoder.js';
 import { CONCATENATED } from '../../batch/byte-frame.js';
 import { framedEncoder } from './framed-encoder.js';
+import { LineRecordBytes } from './line-record-bytes.js';
 import { RecordJson } from './record-json.js';
 
 /**
@@ -20,5 +21,6 @@ export function ndjsonEncoder(ctx: RecordContext): Encoder<Buffer> {
     contentType: 'application/x-ndjson',
     text: (r: LogRecord) => `${json.object(r)}\n`,
     frame: CONCATENATED,
+    lines: new LineRecordBytes(ctx, '\n'),
   });
 }

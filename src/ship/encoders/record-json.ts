@@ -28,6 +28,11 @@ export class RecordJson {
     this.#epochTimeKey = ctx.epochTimeField === undefined ? '' : `,${JSON.stringify(ctx.epochTimeField)}:`;
   }
 
+  /** The constant pieces, for the byte form of a plain record (line-record-bytes.ts). */
+  parts(): { readonly timestampField: string; readonly epochTimeKey: string; readonly tail: string } {
+    return { timestampField: this.#timestampField, epochTimeKey: this.#epochTimeKey, tail: this.#tail };
+  }
+
   /** ISO-8601 for a millisecond time, cached because a chunk's lines share one read time. */
   iso(ms: number): string {
     if (ms !== this.#lastMs) {

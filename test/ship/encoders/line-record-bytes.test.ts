@@ -1,0 +1,154 @@
+// The byte form of a plain line's record (line-record-bytes.ts) is byte for byte the
+// UTF-8 of the record text the string way makes (RecordJson.object via the encoder's
+// `text`), on every byte value, invalid UTF-8 left to the string way, and through a whole
+// batch body for NDJSON and JSON arrays.
+import t from 'tap';
+import { AckQueue } from '../../../src/ack/ack-queue.js';
+import { MemoryBudget } from '../../../src/ack/memory-budget.js';
+import type { Batch } from '../../../src/batch/batch.js';
+import { Batcher } from '../../../src/batch/batcher.js';
+import type { LogRecord, PlainLine, RecordContext } from '../../../src/record/log-record.js';
+import { recordId } from '../../../src/record/record-id.js';
+import type { Encoder } from '../../../src/ship/encoders/encoder.js';
+import { jsonArrayEncoder } from '../../../src/ship/encoders/json-array.js';
+import { LineRecordBytes } from '../../../src/ship/encoders/line-record-bytes.js';
+import { ndjsonEncoder } from '../../../src/ship/encoders/ndjson.js';
+
+const ctx: RecordContext = {
+  host: 'web-1 "quoted"',
+  kubernetes: { pod: 'web-1', namespace: 'shop', node: 'n1', podIp: '10.0.0.1', container: 'nginx' },
+  fields: [['team', 'a\\b']],
+  timestampField: '@timestamp',
+};
+
+/** The record the string way makes of a plain line (record-assembler.ts). */
+function recordOf(p: PlainLine): LogRecord {
+  return {
+    message: p.line.toString('utf8'),
+    timeMs: p.timeMs,
+    readTimeMs: p.timeMs,
+    file: p.file,
+    offset: p.offset,
+    id: recordId(p.key, p.offset),
+    truncated: p.truncated,
+  };
+}
+
+function viaBytes(enc: LineRecordBytes, p: PlainLine): Buffer | undefined {
+  const size = enc.measure(p);
+  if (size < 0) return undefined;
+  const out = Buffer.alloc(size + 8, 0xee);
+  const end = enc.write(out, 4);
+  t.equal(end - 4, size, 'writes exactly the measured size');
+  return out.subarray(4, end);
+}
+
+/** A deterministic generator (xorshift), so a failure names its seed and repeats. */
+function random(seed: number): () => number {
+  let x = seed | 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+t.test('every single byte value, as a line and inside one', async (t) => {
+  const ndjson = ndjsonEncoder(ctx);
+  const enc = new LineRecordBytes(ctx, '\n');
+  for (let b = 0; b < 256; b++) {
+    for (const line of [Buffer.from([b]), Buffer.from([0x61, b, 0x62, b])]) {
+      const p: PlainLine = { line, key: 'a1b2c3d4e5f60718', file: '/logs/a.log', offset: b * 977, truncated: b % 2 === 0, timeMs: 1_764_000_000_000 + b };
+      const bytes = viaBytes(enc, p);
+      if (b >= 0x80) {
+        t.equal(bytes, undefined, `0x${b.toString(16)} alone is not UTF-8: left to the string way`);
+        continue;
+      }
+      t.same(bytes?.toString('latin1'), Buffer.from(ndjson.text!(recordOf(p))).toString('latin1'), `byte 0x${b.toString(16)}`);
+    }
+  }
+});
+
+t.test('arbitrary lines, files, offsets and times match the string way', async (t) => {
+  const seed = Date.now() % 1_000_000;
+  t.comment(`seed ${seed}`);
+  const next = random(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
+  const pieces = ['GET /a?b=1', '"', '\\', '\n', '\t', '\u0000', '\u001f', '\u007f', 'é', '€', '😀', '\u2028', ' ', 'x'.repeat(40)];
+  const epoch = new LineRecordBytes({ ...ctx, epochTimeField: 'time' }, '\n');
+  const ndjsonEpoch = ndjsonEncoder({ ...ctx, epochTimeField: 'time' });
+  const plain = new LineRecordBytes(ctx, '');
+  const json = jsonArrayEncoder(ctx);
+  let cases = 0;
+  let invalid = 0;
+  for (let i = 0; i < 5000; i++) {
+    let text = '';
+    const n = Math.floor(next() * 12);
+    for (let j = 0; j < n; j++) text += pick(pieces);
+    let line = Buffer.from(text);
+    if (next() < 0.1) line = Buffer.concat([line, Buffer.from([0xc3])]); // a cut UTF-8 sequence
+    const p: PlainLine = {
+      line,
+      key: pick(['a1b2c3d4e5f60718', '0000000000000000']),
+      file: pick(['/logs/access.log', '/logs/we"ird\nname.log', '/logs/é.log']),
+      offset: Math.floor(next() * 2 ** 45),
+      truncated: next() < 0.2,
+      timeMs: 1_764_000_000_000 + Math.floor(next() * 3000),
+    };
+    for (const [enc, text] of [
+      [epoch, ndjsonEpoch.text!],
+      [plain, json.text!],
+    ] as const) {
+      const bytes = viaBytes(enc, p);
+      cases++;
+      if (bytes === undefined) {
+        invalid++;
+        t.notOk(Buffer.from(p.line.toString('utf8')).equals(p.line), 'only invalid UTF-8 is refused');
+        continue;
+      }
+      const expected = Buffer.from(text(recordOf(p)));
+      if (!bytes.equals(expected)) {
+        t.same(bytes.toString(), expected.toString(), `seed ${seed}, case ${i}`);
+        return;
+      }
+    }
+  }
+  t.comment(`${cases} cases, ${invalid} left to the string way`);
+  t.ok(invalid > 0 && invalid < cases, 'both ways were taken');
+});
+
+/** Bodies of the batches made from `lines`, through `addLine` (bytes) or `add` (records). */
+function bodies(encoder: Encoder<Buffer>, lines: PlainLine[], bytes: boolean): string[] {
+  const sent: Array<Batch<Buffer>> = [];
+  const batcher = new Batcher(encoder, { maxBytes: 700, maxEvents: 5, lingerMs: 60_000, reuseArenas: false }, new MemoryBudget(1 << 20), (b) =>
+    sent.push(b),
+  );
+  const queue = new AckQueue(0);
+  for (const p of lines) {
+    const end = p.offset + p.line.length + 1;
+    if (!(bytes && batcher.addLine(p, queue, end))) batcher.add(recordOf(p), queue, end);
+  }
+  batcher.flush();
+  batcher.shutdown();
+  return sent.map((b) => b.body!.toString('latin1'));
+}
+
+t.test('a batch body made from bytes equals the one made from records', async (t) => {
+  const lines: PlainLine[] = [];
+  let offset = 0;
+  for (let i = 0; i < 40; i++) {
+    const line = i % 7 === 3 ? Buffer.from([0x61, 0xff, 0x62]) : Buffer.from(`10.0.0.${i} - - "GET /x?q=${'"'.repeat(i % 3)} HTTP/1.1" 200 ${i * 13}`);
+    lines.push({ line, key: 'a1b2c3d4e5f60718', file: i < 20 ? '/l/a.log' : '/l/b.log', offset, truncated: i === 5, timeMs: 1_764_000_000_000 + (i >> 2) });
+    offset += line.length + 1;
+  }
+  for (const [name, encoder] of [
+    ['ndjson', ndjsonEncoder(ctx)],
+    ['json', jsonArrayEncoder(ctx)],
+  ] as const) {
+    const viaBytes = bodies(encoder, lines, true);
+    t.ok(viaBytes.length > 3, `${name}: several batches (the size limit was met)`);
+    t.same(viaBytes, bodies(encoder, lines, false), `${name}: the same bodies`);
+    if (name === 'json') for (const body of viaBytes) t.equal(JSON.parse(body).length > 0, true, 'a JSON array');
+  }
+});
