@@ -86,7 +86,7 @@ export class Pipeline {
       options.shipperOptions(c),
       new DeadLetterFile(c.state.dir, c.delivery.deadLetterMaxBytes),
       this.#telemetry.ship,
-      (batch) => this.#batcher.acknowledge(batch),
+      (batch, bufferFree) => this.#batcher.acknowledge(batch, bufferFree),
     );
     const tail = new TailManager(
       globSet(c.sources.include, c.sources.exclude),

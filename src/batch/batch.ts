@@ -1,4 +1,5 @@
 import type { AckQueue, AckSegment } from '../ack/ack-queue.js';
+import type { PlainLine } from '../record/log-record.js';
 import type { ByteFrame } from './byte-frame.js';
 
 /** A sealed batch: encoded records and, per file, the ack segment it completes. */
@@ -16,6 +17,17 @@ export interface Batch<F> {
   readonly arena?: Buffer | undefined;
 }
 
+
+/** Renders plain lines' records into a buffer, in place. */
+export interface LineEncoding {
+  /** At most how many bytes the record of `line` takes. */
+  most(line: PlainLine): number;
+  /**
+   * Writes the record of `line` at `pos` of `target`, which has `most(line)` bytes of room;
+   * returns the position after it, or -1 when the line must go the record way (invalid UTF-8).
+   */
+  render(line: PlainLine, target: Buffer, pos: number): number;
+}
 
 /**
  * Collects records until a limit is reached. Pure: the linger timer lives in the shell.
@@ -95,15 +107,30 @@ export class BatchBuilder<F> {
   }
 
   /**
-   * Adds a record of exactly `size` bytes that `write` puts at a position of the arena and
-   * returns the position after it (framed builders only).
+   * Adds a plain line's record rendered in place by `lines` (framed builders only).
+   * Returns its size; -1 when `lines` refused the line (nothing added); 0 when it would
+   * overflow the open batch (nothing added: seal, then add it to the next).
    */
-  addWritten(size: number, write: (target: Buffer, pos: number) => number, queue: AckQueue, end: number): void {
-    this.#lead(this.#frame!, size);
-    this.#pos = write(this.#arena!, this.#pos);
+  addRendered(lines: LineEncoding, line: PlainLine, queue: AckQueue, end: number): number {
+    const frame = this.#frame!;
+    const lead = this.#count === 0 ? frame.head : frame.separator;
+    const room = lead.length + lines.most(line) + frame.tail.length;
+    // Near the end of the arena a batch is full anyway: no growing it for a worst case.
+    if (this.#count > 0 && (!this.#arena || this.#pos + room > this.#arena.length)) return 0;
+    this.#reserve(room);
+    const arena = this.#arena!;
+    arena.set(lead, this.#pos);
+    const start = this.#pos + lead.length;
+    const stop = lines.render(line, arena, start);
+    if (stop < 0) return -1;
+    const size = stop - start;
+    if (this.#count > 0 && this.#bytes + size > this.maxBytes) return 0;
+    this.#pos = stop;
+    this.#spans.push(start, stop);
     this.#count++;
     this.#bytes += size;
     this.#ends.set(queue, end);
+    return size;
   }
 
   #copy(record: Buffer, frame: ByteFrame): void {

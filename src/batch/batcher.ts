@@ -1,7 +1,7 @@
 import type { AckQueue } from '../ack/ack-queue.js';
 import type { MemoryBudget } from '../ack/memory-budget.js';
 import type { LogRecord, PlainLine } from '../record/log-record.js';
-import { BatchBuilder, type Batch } from './batch.js';
+import { BatchBuilder, type Batch, type LineEncoding } from './batch.js';
 import type { ByteFrame } from './byte-frame.js';
 
 /** What the batcher needs of a protocol's encoder (ship/encoders/encoder.ts). */
@@ -15,25 +15,12 @@ export interface RecordEncoding<F> {
   readonly lines?: LineEncoding | undefined;
 }
 
-/** Writes plain lines' records into a buffer: `measure` one, then `write` it. */
-export interface LineEncoding {
-  /** The record's size in bytes, or -1 when the line must go the record way (invalid UTF-8). */
-  measure(line: PlainLine): number;
-  /** Writes the record last measured at `pos` of `target`; returns the position after it. */
-  write(target: Buffer, pos: number): number;
-}
 
 export interface BatcherOptions {
   readonly maxBytes: number;
   readonly maxEvents: number;
   /** The open batch is sealed when its first record has waited this long. */
   readonly lingerMs: number;
-  /**
-   * Reuse the buffers of acknowledged batches. Only when bodies are compressed: an
-   * uncompressed body is sent as it lies in its buffer, and a collector that answers
-   * before reading it all could leave a socket write pointing there.
-   */
-  readonly reuseArenas: boolean;
 }
 
 /**
@@ -52,7 +39,6 @@ export class Batcher<F> {
   /** The encoder's text form, when records can be written into the batch as text. */
   readonly #text: ((record: LogRecord) => string) | undefined;
   readonly #lines: LineEncoding | undefined;
-  readonly #writeLine: ((target: Buffer, pos: number) => number) | undefined;
   readonly #lingerMs: number;
   readonly #budget: MemoryBudget;
   readonly #send: (batch: Batch<F>) => void;
@@ -64,7 +50,6 @@ export class Batcher<F> {
     this.#encoding = encoding;
     this.#text = encoding.frame ? encoding.text?.bind(encoding) : undefined;
     this.#lines = encoding.frame ? encoding.lines : undefined;
-    this.#writeLine = this.#lines?.write.bind(this.#lines);
     this.#lingerMs = opts.lingerMs;
     this.#budget = budget;
     this.#send = send;
@@ -74,7 +59,7 @@ export class Batcher<F> {
       encoding.frame,
       // At most the read limit, the batch being filled and the overshoot of the read that
       // reached the limit are in use at once: more arenas would never be taken again.
-      opts.reuseArenas ? budget.limitBytes + 2 * (opts.maxBytes + 1024) : 0,
+      budget.limitBytes + 2 * (opts.maxBytes + 1024),
     );
   }
 
@@ -114,10 +99,12 @@ export class Batcher<F> {
   addLine(line: PlainLine, queue: AckQueue, end: number): boolean {
     const lines = this.#lines;
     if (lines === undefined) return false;
-    const size = lines.measure(line);
+    let size = this.#builder.addRendered(lines, line, queue, end);
+    if (size === 0) {
+      this.flush();
+      size = this.#builder.addRendered(lines, line, queue, end);
+    }
     if (size < 0) return false;
-    if (this.#builder.wouldOverflow(size)) this.flush();
-    this.#builder.addWritten(size, this.#writeLine!, queue, end);
     this.#added(size);
     return true;
   }
@@ -143,11 +130,12 @@ export class Batcher<F> {
   /**
    * A batch is settled (delivered or dead-lettered): its ack segments are acknowledged,
    * so each file's checkpoint may advance over its records; its bytes leave the budget
-   * (waking a reader held at the limit) and its buffer is reused.
+   * (waking a reader held at the limit) and its buffer is reused — unless `bufferFree` is
+   * false: its bytes may still be in a socket's send queue (ship/shipper.ts says when).
    */
-  acknowledge(batch: Batch<F>): void {
+  acknowledge(batch: Batch<F>, bufferFree = true): void {
     for (const { queue, segment } of batch.acks) queue.ack(segment);
-    this.#builder.recycle(batch);
+    if (bufferFree) this.#builder.recycle(batch);
     this.#budget.release(batch.bytes);
     this.#lastAcknowledgedMs = Date.now();
   }

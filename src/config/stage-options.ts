@@ -56,7 +56,6 @@ export function batcherOptions(c: Config): BatcherOptions {
     maxBytes: c.batch.maxBytes,
     maxEvents: c.batch.maxEvents,
     lingerMs: c.batch.lingerMs,
-    reuseArenas: c.sink.compression === 'gzip',
   };
 }
 

@@ -56,7 +56,15 @@ export class Shipper<F> {
   readonly #opts: ShipperOptions;
   readonly #deadLetter: DeadLetterFile;
   readonly #observer: ShipObserver;
-  readonly #onSettled: (batch: Batch<F>) => void;
+  readonly #onSettled: (batch: Batch<F>, bufferFree: boolean) => void;
+  /**
+   * Batches whose own buffer went out as a body that was not simply delivered. An
+   * uncompressed batch is sent as it lies in its buffer; a socket write of it may still be
+   * queued when an answer comes before the collector read the whole body (a 413, a 401, a
+   * reset), so that buffer must not be reused for the next batch. A delivered body was
+   * read by the collector, and a gzip body is a copy.
+   */
+  readonly #exposed = new WeakSet<RecordSet<F>>();
   readonly #random: () => number;
   readonly #queue: Batch<F>[] = [];
   #inFlight = 0;
@@ -76,7 +84,7 @@ export class Shipper<F> {
     opts: ShipperOptions,
     deadLetter: DeadLetterFile,
     observer: ShipObserver,
-    onSettled: (batch: Batch<F>) => void,
+    onSettled: (batch: Batch<F>, bufferFree: boolean) => void,
     random: () => number = Math.random,
   ) {
     this.#encoder = protocol.encoder;
@@ -121,7 +129,7 @@ export class Shipper<F> {
       this.#inFlight++;
       void this.#send(batch).then((settled) => {
         this.#inFlight--;
-        if (settled) this.#onSettled(batch);
+        if (settled) this.#onSettled(batch, !this.#exposed.has(batch));
         this.#next();
         if (this.pending === 0 || this.#stopped) for (const w of this.#idleWaiters.splice(0)) w();
       });
@@ -139,6 +147,7 @@ export class Shipper<F> {
       if (this.#stopped) return false;
       const started = Date.now();
       const outcome = await this.#attempt(pending);
+      if (pending === set && outcome.kind !== 'delivered' && this.#opts.compression !== 'gzip') this.#exposed.add(set);
       if (this.#stopped && outcome.kind === 'retry') return false;
       switch (outcome.kind) {
         case 'delivered':

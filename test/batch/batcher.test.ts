@@ -23,7 +23,7 @@ const fragments: RecordEncoding<string> = { encode: (r) => r.message, size: (f) 
 function setup<F>(encoding: RecordEncoding<F>, over: Partial<BatcherOptions> = {}) {
   const budget = new MemoryBudget(1 << 20);
   const sent: Array<Batch<F>> = [];
-  const opts: BatcherOptions = { maxBytes: 1000, maxEvents: 3, lingerMs: 60_000, reuseArenas: false, ...over };
+  const opts: BatcherOptions = { maxBytes: 1000, maxEvents: 3, lingerMs: 60_000, ...over };
   const batcher = new Batcher(encoding, opts, budget, (b) => sent.push(b));
   t.teardown(() => batcher.shutdown());
   return { batcher, budget, sent };

@@ -42,6 +42,8 @@ interface Harness {
   requests: string[][];
   events: string[];
   settled: Array<Batch<string>>;
+  /** Per settled batch: may its buffer be reused (no socket write of it can be pending)? */
+  bufferFree: boolean[];
   delivered: string[];
   deadLetters: () => Array<{ status: number | null; reason: string; request: string }>;
   concurrency: { now: number; max: number };
@@ -65,6 +67,7 @@ function harness(
   const requests: string[][] = [];
   const events: string[] = [];
   const settled: Array<Batch<string>> = [];
+  const bufferFree: boolean[] = [];
   const delivered: string[] = [];
   const concurrency = { now: 0, max: 0 };
   const transport: Transport = {
@@ -98,12 +101,15 @@ function harness(
       maxInFlight: opts.maxInFlight ?? 1,
       backoff: opts.backoff ?? { initialMs: 1, maxMs: 4 },
       retryLimit: opts.retryLimit ?? Infinity,
-      compression: 'none',
+      compression: opts.compression ?? 'none',
       gzipLevel: 1,
     },
     deadLetter,
     observer,
-    (b) => settled.push(b),
+    (b, free) => {
+      settled.push(b);
+      bufferFree.push(free);
+    },
     () => 0.5,
   );
   const deadLetters = () =>
@@ -113,7 +119,7 @@ function harness(
           .filter(Boolean)
           .map((l) => JSON.parse(l))
       : [];
-  return { shipper, requests, events, settled, delivered, deadLetters, concurrency, dir };
+  return { shipper, requests, events, settled, bufferFree, delivered, deadLetters, concurrency, dir };
 }
 
 const sorted = (xs: string[]) => [...xs].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
@@ -129,6 +135,20 @@ t.test('delivered at the first attempt: settled once, state updated', async (t) 
   t.type(h.shipper.state.lastSuccessMs, 'number');
   t.equal(h.shipper.state.consecutiveFailures, 0);
   t.equal(h.shipper.pending, 0);
+});
+
+t.test("a batch's buffer is reused only when no socket write of it can be pending", async (t) => {
+  // Uncompressed, a batch goes out as it lies in its buffer: an answer that came before
+  // the collector read the body (here 503, 413) may leave a write of it queued.
+  const h = harness((_records, n) => (n === 1 ? response(200) : n === 2 ? response(503) : n === 3 ? response(200) : response(413)));
+  for (const b of [batch(['a0']), batch(['b0']), batch(['c0', 'c1'])]) h.shipper.enqueue(b);
+  await h.shipper.idle();
+  t.same(h.bufferFree, [true, false, false], 'delivered at once: free; answered otherwise first: kept out of reuse');
+  // Compressed, what went out was a copy.
+  const g = harness((_records, n) => (n === 1 ? response(503) : response(200)), { compression: 'gzip' });
+  g.shipper.enqueue(batch(['d0']));
+  await g.shipper.idle();
+  t.same(g.bufferFree, [true], 'a gzip body is a copy: the buffer is free');
 });
 
 t.test('transient failures (network error, 503, 429, 401, 403) are retried until delivered', async (t) => {

@@ -1,5 +1,5 @@
 import type { LogRecord } from '../../record/log-record.js';
-import type { LineEncoding } from '../../batch/batcher.js';
+import type { LineEncoding } from '../../batch/batch.js';
 import type { ByteFrame } from '../../batch/byte-frame.js';
 
 /**

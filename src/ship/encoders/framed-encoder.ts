@@ -1,6 +1,6 @@
 import { frameBody, type ByteFrame } from '../../batch/byte-frame.js';
 import type { LogRecord } from '../../record/log-record.js';
-import type { LineEncoding } from '../../batch/batcher.js';
+import type { LineEncoding } from '../../batch/batch.js';
 import type { Encoder } from './encoder.js';
 
 /** What a framed protocol defines: its records as text, and the frame that joins them. */

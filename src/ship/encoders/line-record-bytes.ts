@@ -12,7 +12,7 @@
 // else), and a line that is not valid UTF-8 is left to the string way, where it is
 // decoded with U+FFFD as before.
 import { isUtf8 } from 'node:buffer';
-import type { LineEncoding } from '../../batch/batcher.js';
+import type { LineEncoding } from '../../batch/batch.js';
 import type { PlainLine, RecordContext } from '../../record/log-record.js';
 import { RecordJson } from './record-json.js';
 import { epochSecondsText } from './time-text.js';
@@ -47,12 +47,6 @@ export class LineRecordBytes implements LineEncoding {
   #key: string | undefined;
   /** `,"id":"<key>-` */
   #id = Buffer.alloc(0);
-  // The line measured last (its fields, not the object: the caller reuses it).
-  #bytes: Buffer = Buffer.alloc(0);
-  #offset = 0;
-  #truncated = false;
-  #escapes = 0;
-
   constructor(ctx: RecordContext, suffix: string) {
     this.#json = new RecordJson(ctx);
     const sample = this.#json.parts();
@@ -62,45 +56,47 @@ export class LineRecordBytes implements LineEncoding {
     this.#endTruncated = Buffer.from(`",${sample.tail},"truncated":true}${suffix}`);
   }
 
-  measure(p: PlainLine): number {
+  most(p: PlainLine): number {
+    this.#prepare(p);
+    const end = p.truncated ? this.#endTruncated : this.#end;
+    // Every byte escaped as \u00xx at worst; offsets below 2^53 have at most 16 digits.
+    return this.#open.length + this.#time.length + 6 * p.line.length + this.#file.length + 16 + this.#id.length + 14 + end.length;
+  }
+
+  /**
+   * One pass over the line, copying and escaping at once (an nginx line has quotes, so
+   * it always needs escaping). Call after `most` for the same line.
+   */
+  render(p: PlainLine, s: Buffer, pos: number): number {
     const line = p.line;
-    let extra = 0;
+    pos = put(s, pos, this.#open);
+    pos = put(s, pos, this.#time);
     let high = 0;
     for (let i = 0; i < line.length; i++) {
       const b = line[i]!;
-      extra += ESCAPE_ADDS[b]!;
       high |= b;
+      const adds = ESCAPE_ADDS[b];
+      if (adds === 0) {
+        s[pos++] = b;
+      } else if (adds === 1) {
+        s[pos++] = 0x5c;
+        s[pos++] = SHORT_ESCAPE[b]!;
+      } else {
+        s[pos++] = 0x5c;
+        s[pos++] = 0x75; // u
+        s[pos++] = 0x30;
+        s[pos++] = 0x30;
+        s[pos++] = HEX[b >> 4]!;
+        s[pos++] = HEX[b & 15]!;
+      }
     }
     // Only a line with bytes above ASCII can be invalid UTF-8.
     if (high >= 0x80 && !isUtf8(line)) return -1;
-    this.#bytes = line;
-    this.#offset = p.offset;
-    this.#truncated = p.truncated;
-    this.#escapes = extra;
-    this.#prepare(p);
-    return (
-      this.#open.length +
-      this.#time.length +
-      line.length +
-      extra +
-      this.#file.length +
-      decimalDigits(p.offset) +
-      this.#id.length +
-      hexDigits(p.offset) +
-      (p.truncated ? this.#endTruncated : this.#end).length
-    );
-  }
-
-  write(target: Buffer, pos: number): number {
-    const line = this.#bytes;
-    pos = put(target, pos, this.#open);
-    pos = put(target, pos, this.#time);
-    pos = this.#escapes === 0 ? put(target, pos, line) : escapeInto(line, target, pos);
-    pos = put(target, pos, this.#file);
-    pos = writeDecimal(target, pos, this.#offset);
-    pos = put(target, pos, this.#id);
-    pos = writeHex(target, pos, this.#offset);
-    return put(target, pos, this.#truncated ? this.#endTruncated : this.#end);
+    pos = put(s, pos, this.#file);
+    pos = writeDecimal(s, pos, p.offset);
+    pos = put(s, pos, this.#id);
+    pos = writeHex(s, pos, p.offset);
+    return put(s, pos, p.truncated ? this.#endTruncated : this.#end);
   }
 
   #prepare(p: PlainLine): void {
@@ -124,27 +120,6 @@ export class LineRecordBytes implements LineEncoding {
 function put(target: Buffer, pos: number, src: Buffer): number {
   target.set(src, pos);
   return pos + src.length;
-}
-
-function escapeInto(line: Buffer, target: Buffer, pos: number): number {
-  for (let i = 0; i < line.length; i++) {
-    const b = line[i]!;
-    const adds = ESCAPE_ADDS[b];
-    if (adds === 0) {
-      target[pos++] = b;
-    } else if (adds === 1) {
-      target[pos++] = 0x5c;
-      target[pos++] = SHORT_ESCAPE[b]!;
-    } else {
-      target[pos++] = 0x5c;
-      target[pos++] = 0x75; // u
-      target[pos++] = 0x30;
-      target[pos++] = 0x30;
-      target[pos++] = HEX[b >> 4]!;
-      target[pos++] = HEX[b & 15]!;
-    }
-  }
-  return pos;
 }
 
 function decimalDigits(n: number): number {
