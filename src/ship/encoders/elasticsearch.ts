@@ -3,6 +3,7 @@ import { CONCATENATED } from '../../batch/byte-frame.js';
 import type { Encoder } from './encoder.js';
 import { IndexName } from './es-index.js';
 import { framedEncoder } from './framed-encoder.js';
+import { LineRecordBytes } from './line-record-bytes.js';
 import { RecordJson } from './record-json.js';
 
 export interface ElasticsearchOptions {
@@ -25,13 +26,12 @@ export const DEFAULT_ES_INDEX = 'logs-tailship-default';
 export function elasticsearchEncoder(ctx: RecordContext, opts: ElasticsearchOptions): Encoder<Buffer> {
   const json = new RecordJson(ctx);
   const index = opts.index === undefined ? undefined : new IndexName(opts.index);
+  const action = (timeMs: number) => `{"create":{${index ? `"_index":${index.json(timeMs)},` : ''}"_id":`;
   return framedEncoder({
     defaultPath: '/_bulk',
     contentType: 'application/x-ndjson',
-    text(r: LogRecord): string {
-      const target = index ? `"_index":${index.json(r.timeMs)},` : '';
-      return `{"create":{${target}"_id":${JSON.stringify(r.id)}}}\n${json.object(r)}\n`;
-    },
+    text: (r: LogRecord) => `${action(r.timeMs)}${JSON.stringify(r.id)}}}\n${json.object(r)}\n`,
     frame: CONCATENATED,
+    lines: new LineRecordBytes(ctx, '\n', { head: (timeMs) => `${action(timeMs)}"` }),
   });
 }

@@ -24,10 +24,20 @@ for (let b = 0; b < 0x20; b++) ESCAPE_ADDS[b] = 5;
 for (const b of [0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x22, 0x5c]) ESCAPE_ADDS[b] = 1;
 const SHORT_ESCAPE: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72, 0x22: 0x22, 0x5c: 0x5c };
 const HEX = Buffer.from('0123456789abcdef');
+const ACTION_END = Buffer.from('"}}\n');
+
+/**
+ * What goes before each record: Elasticsearch's bulk action, `<head(timeMs)><id>"}}\n`,
+ * where `head` is the action up to the opening quote of `_id`.
+ */
+export interface BulkAction {
+  head(timeMs: number): string;
+}
 
 /**
  * The byte form of `RecordJson.object` for a plain record, followed by `suffix` (the
- * frame's per-record end: `\n` for NDJSON, nothing for a JSON array).
+ * frame's per-record end: `\n` for NDJSON, nothing for a JSON array) and preceded by a
+ * bulk action when one is given.
  */
 export class LineRecordBytes implements LineEncoding {
   readonly #json: RecordJson;
@@ -47,8 +57,14 @@ export class LineRecordBytes implements LineEncoding {
   #key: string | undefined;
   /** `,"id":"<key>-` */
   #id = Buffer.alloc(0);
-  constructor(ctx: RecordContext, suffix: string) {
+  readonly #action: BulkAction | undefined;
+  /** The action's head for #ms, then `<key>-` (undefined without an action). */
+  #actionHead = Buffer.alloc(0);
+  #actionKey = Buffer.alloc(0);
+
+  constructor(ctx: RecordContext, suffix: string, action?: BulkAction) {
     this.#json = new RecordJson(ctx);
+    this.#action = action;
     const sample = this.#json.parts();
     this.#open = Buffer.from(`{${sample.timestampField}:"`);
     this.#epochKey = sample.epochTimeKey;
@@ -60,7 +76,8 @@ export class LineRecordBytes implements LineEncoding {
     this.#prepare(p);
     const end = p.truncated ? this.#endTruncated : this.#end;
     // Every byte escaped as \u00xx at worst; offsets below 2^53 have at most 16 digits.
-    return this.#open.length + this.#time.length + 6 * p.line.length + this.#file.length + 16 + this.#id.length + 14 + end.length;
+    const action = this.#action ? this.#actionHead.length + this.#actionKey.length + 14 + ACTION_END.length : 0;
+    return action + this.#open.length + this.#time.length + 6 * p.line.length + this.#file.length + 16 + this.#id.length + 14 + end.length;
   }
 
   /**
@@ -69,6 +86,12 @@ export class LineRecordBytes implements LineEncoding {
    */
   render(p: PlainLine, s: Buffer, pos: number): number {
     const line = p.line;
+    if (this.#action) {
+      pos = put(s, pos, this.#actionHead);
+      pos = put(s, pos, this.#actionKey);
+      pos = writeHex(s, pos, p.offset);
+      pos = put(s, pos, ACTION_END);
+    }
     pos = put(s, pos, this.#open);
     pos = put(s, pos, this.#time);
     let high = 0;
@@ -104,6 +127,7 @@ export class LineRecordBytes implements LineEncoding {
       this.#ms = p.timeMs;
       const epoch = this.#epochKey ? `${this.#epochKey}${epochSecondsText(p.timeMs)}` : '';
       this.#time = Buffer.from(`${this.#json.iso(p.timeMs)}"${epoch},"message":"`);
+      if (this.#action) this.#actionHead = Buffer.from(this.#action.head(p.timeMs));
     }
     if (p.file !== this.#path) {
       this.#path = p.file;
@@ -112,6 +136,7 @@ export class LineRecordBytes implements LineEncoding {
     if (p.key !== this.#key) {
       this.#key = p.key;
       this.#id = Buffer.from(`,"id":"${p.key}-`);
+      this.#actionKey = Buffer.from(`${p.key}-`);
     }
   }
 }

@@ -1,7 +1,7 @@
 // The byte form of a plain line's record (line-record-bytes.ts) is byte for byte the
-// UTF-8 of the record text the string way makes (RecordJson.object via the encoder's
-// `text`), on every byte value, invalid UTF-8 left to the string way, and through a whole
-// batch body for NDJSON and JSON arrays.
+// UTF-8 of the record text the string way makes (the encoder's `text`), on every byte
+// value, invalid UTF-8 left to the string way, and through a whole batch body for NDJSON,
+// JSON arrays and Elasticsearch bulk bodies.
 import t from 'tap';
 import { AckQueue } from '../../../src/ack/ack-queue.js';
 import { MemoryBudget } from '../../../src/ack/memory-budget.js';
@@ -10,6 +10,7 @@ import { Batcher } from '../../../src/batch/batcher.js';
 import type { LogRecord, PlainLine, RecordContext } from '../../../src/record/log-record.js';
 import { recordId } from '../../../src/record/record-id.js';
 import type { Encoder } from '../../../src/ship/encoders/encoder.js';
+import { elasticsearchEncoder } from '../../../src/ship/encoders/elasticsearch.js';
 import { jsonArrayEncoder } from '../../../src/ship/encoders/json-array.js';
 import { LineRecordBytes } from '../../../src/ship/encoders/line-record-bytes.js';
 import { ndjsonEncoder } from '../../../src/ship/encoders/ndjson.js';
@@ -81,6 +82,7 @@ t.test('arbitrary lines, files, offsets and times match the string way', async (
   const ndjsonEpoch = ndjsonEncoder({ ...ctx, epochTimeField: 'time' });
   const plain = new LineRecordBytes(ctx, '');
   const json = jsonArrayEncoder(ctx);
+  const bulk = elasticsearchEncoder(ctx, { index: 'logs-%Y.%m.%d-%H' });
   let cases = 0;
   let invalid = 0;
   for (let i = 0; i < 5000; i++) {
@@ -100,6 +102,7 @@ t.test('arbitrary lines, files, offsets and times match the string way', async (
     for (const [enc, text] of [
       [epoch, ndjsonEpoch.text!],
       [plain, json.text!],
+      [bulk.lines as LineRecordBytes, bulk.text!],
     ] as const) {
       const bytes = viaBytes(enc, p);
       cases++;
@@ -149,6 +152,7 @@ t.test('a batch body made from bytes equals the one made from records', async (t
   for (const [name, encoder] of [
     ['ndjson', ndjsonEncoder(ctx)],
     ['json', jsonArrayEncoder(ctx)],
+    ['elasticsearch', elasticsearchEncoder(ctx, { index: undefined })],
   ] as const) {
     const viaBytes = batches(encoder, lines, true);
     t.ok(viaBytes.length > 3, `${name}: several batches (the size limit was met)`);
@@ -157,7 +161,7 @@ t.test('a batch body made from bytes equals the one made from records', async (t
     for (const b of viaBytes) {
       const body = b.body!.toString('utf8');
       const parsed = name === 'json' ? JSON.parse(body) : body.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-      t.equal(parsed.length, b.count, `${name}: the body parses, one object per record`);
+      t.equal(parsed.length, (name === 'elasticsearch' ? 2 : 1) * b.count, `${name}: the body parses, one object per record (and its action)`);
     }
   }
 });
