@@ -6,8 +6,8 @@
 // Here the line's bytes are copied once, escaped on the way where needed, and the rest of
 // the record is bytes made once per file or per millisecond.
 //
-// The output is byte for byte what `RecordJson.object` gives (test/ship/line-record-bytes
-// .test.ts checks it on arbitrary bytes): JSON.stringify's escapes (ECMA-262
+// The output is byte for byte what the encoder's `text` gives (test/ship/encoders/
+// line-record-bytes.test.ts checks it on arbitrary bytes): JSON.stringify's escapes (ECMA-262
 // QuoteJSONString: `\"`, `\\`, `\b \t \n \f \r`, other controls as `\u00xx`, nothing
 // else), and a line that is not valid UTF-8 is left to the string way, where it is
 // decoded with U+FFFD as before.
@@ -16,7 +16,6 @@ import type { LineEncoding } from '../../batch/batch.js';
 import type { PlainLine, RecordContext } from '../../record/log-record.js';
 import { RecordJson } from './record-json.js';
 import { epochSecondsText } from './time-text.js';
-
 
 // Bytes that JSON.stringify escapes (controls, `"` and `\`): the bytes the escape adds.
 const ESCAPE_ADDS = new Uint8Array(256);
@@ -58,7 +57,7 @@ export class LineRecordBytes implements LineEncoding {
   /** `,"id":"<key>-` */
   #id = Buffer.alloc(0);
   readonly #action: BulkAction | undefined;
-  /** The action's head for #ms, then `<key>-` (undefined without an action). */
+  /** The action's head for #ms, then `<key>-` (empty without an action). */
   #actionHead = Buffer.alloc(0);
   #actionKey = Buffer.alloc(0);
 
