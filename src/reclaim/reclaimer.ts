@@ -15,7 +15,7 @@ export interface ReclaimOptions {
 
 /** What the reclaimer reports; health/telemetry.ts turns it into metrics and logs. */
 export interface ReclaimObserver {
-  /** `bytes` of disk space freed in `path` (st_blocks before minus after). */
+  /** The blocks of `bytes` acknowledged bytes of `path` were freed. */
   reclaimed(path: string, bytes: number): void;
   /**
    * Freeing was refused with `code`: for the whole file system (`fileSystem`: EOPNOTSUPP,
@@ -168,13 +168,10 @@ export class Reclaimer {
       }
       this.#refusedFiles.delete(identity);
       kept.set(entryKey(e), range.offset + range.length);
-      const after = (await fh.stat()).blocks * 512;
-      const freed = Math.max(0, now.blocks * 512 - after);
-      if (freed > 0) {
-        this.#reclaimedBytes += freed;
-        this.#observer.reclaimed(e.path, freed);
-      }
-      return after;
+      // The range, not st_blocks before minus after: a writer appending meanwhile adds blocks.
+      this.#reclaimedBytes += range.length;
+      this.#observer.reclaimed(e.path, range.length);
+      return (await fh.stat()).blocks * 512;
     } finally {
       await fh.close();
     }

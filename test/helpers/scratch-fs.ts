@@ -26,8 +26,11 @@ export function scratchUnavailable(kind: ScratchKind): string | undefined {
   return undefined;
 }
 
+/** mkfs.xfs refuses file systems smaller than this. */
+const XFS_MIN_MIB = 300;
+
 /**
- * Mounts a fresh `kind` of `sizeMiB` and returns its mount point, with `logs/` in it and
+ * Mounts a fresh `kind` of `sizeMiB` (an xfs image at least XFS_MIN_MIB, sparse) and returns its mount point, with `logs/` in it and
  * a `state/` beside it (off the scratch volume: only the log files count there).
  */
 export function mountScratch(t: { teardown(fn: () => unknown): void }, kind: ScratchKind, sizeMiB: number): {
@@ -51,7 +54,7 @@ export function mountScratch(t: { teardown(fn: () => unknown): void }, kind: Scr
     rmSync(dir, { recursive: true, force: true });
   });
   if (mkfs !== undefined) {
-    execFileSync('truncate', ['-s', `${sizeMiB}M`, image]);
+    execFileSync('truncate', ['-s', `${kind === 'xfs' ? Math.max(sizeMiB, XFS_MIN_MIB) : sizeMiB}M`, image]);
     execFileSync(mkfs[0]!, [...mkfs.slice(1), image], { stdio: 'ignore' });
     execFileSync('mount', ['-o', 'loop', image, mount]);
   } else {
