@@ -42,7 +42,7 @@ async function run(reclaim: boolean): Promise<Array<{ s: number; phase: string; 
   );
   cleanups.push(() => ts.kill());
   const fd = openSync(path, 'a');
-  await ts.ready();
+  await ts.ready(60_000);
   const samples: Array<{ s: number; phase: string; writtenMB: number; diskMiB: number }> = [];
   const perTick = Math.round((RATE_MB * 1e6 * TICK_MS) / 1000 / LINE_BYTES);
   const phases = ['steady', 'collector down', 'collector back'];
