@@ -119,7 +119,8 @@ function podOf(compose: Obj, ports: Record<string, number>, lokiGrpcPort: number
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: POD },
+    // podman 4.3 removes a run-once init container in a race with its exit: keep it.
+    metadata: { name: POD, annotations: { 'io.podman.annotations.init.container.type': 'always' } },
     spec: { hostNetwork: true, restartPolicy: 'Never', initContainers, containers, volumes: [...volumes.values()] },
   };
 }
