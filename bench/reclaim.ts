@@ -37,7 +37,7 @@ async function run(reclaim: boolean): Promise<Array<{ s: number; phase: string; 
       TAILSHIP_CHECKPOINT_INTERVAL: '1s', // the default
       TAILSHIP_BATCH_LINGER_MS: '1000',
       TAILSHIP_BATCH_MAX_EVENTS: '10000',
-      TAILSHIP_LOG_LEVEL: 'warn',
+      TAILSHIP_LOG_LEVEL: 'info', // the health port is read from the start-up line
     }),
   );
   cleanups.push(() => ts.kill());
