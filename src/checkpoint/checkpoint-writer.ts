@@ -10,7 +10,7 @@ export interface CheckpointObserver {
 /**
  * Told what the checkpoint file holds after each successful write (or an unchanged one,
  * skipped): offsets that a crash can no longer take back. Runs inside the serialised
- * write, so it never sees an older file than the one on disk.
+ * write, so it never sees an older file than the one on disk. Must not reject.
  */
 export type CheckpointsWritten = (entries: readonly CheckpointEntry[]) => Promise<void>;
 

@@ -35,11 +35,17 @@ ERRNO_NAMES.set(constants.errno.EOPNOTSUPP, 'EOPNOTSUPP');
  * appending through its own descriptor sees nothing change. Synchronous: a punch is a
  * metadata change of a few microseconds to a millisecond. Returns undefined when done,
  * else the errno's name: EOPNOTSUPP where the file system cannot punch holes (ramfs,
- * some network and overlay file systems), EBADF when `fd` is not open for writing…
- * Throws only when the FFI library cannot be loaded (an unsupported platform).
+ * some network and overlay file systems), EBADF when `fd` is not open for writing…, and
+ * ENOSYS where the FFI library cannot be loaded (a platform koffi has no binary for).
  */
 export function punchHole(fd: number, offset: number, length: number): string | undefined {
-  const { fallocate, errno } = load();
+  let fallocate: Fallocate;
+  let errno: () => number;
+  try {
+    ({ fallocate, errno } = load());
+  } catch {
+    return 'ENOSYS';
+  }
   if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) === 0) return undefined;
   const n = errno();
   return ERRNO_NAMES.get(n) ?? `ERRNO_${n}`;

@@ -19,7 +19,7 @@ export interface ReclaimObserver {
   reclaimed(path: string, bytes: number): void;
   /**
    * Freeing was refused with `code`: for the whole file system (`fileSystem`: EOPNOTSUPP,
-   * reported once per file system, never tried there again) or for one file (EACCES,
+   * or ENOSYS where no fallocate can be called; reported once per file system, never tried there again) or for one file (EACCES,
    * EROFS…: reported once per file and code, tried again at each checkpoint). Shipping goes on.
    */
   refused(path: string, code: string, fileSystem: boolean): void;
