@@ -97,15 +97,11 @@ async function writeSteadily(ts: TailshipProcess, writer: AppendWriter, mb: numb
   const sampler = setInterval(() => onSample(diskBytes([writer.path])), 20);
   try {
     while (writer.written < target) {
-      const acked = await waitFor(
+      await waitFor(
         'the acknowledged offset to come within the window',
-        async () => {
-          const a = await ackedOffset(ts, writer.path);
-          return writer.bytes - a <= WINDOW ? a + 1 : 0;
-        },
+        async () => writer.bytes - (await ackedOffset(ts, writer.path)) <= WINDOW,
         { timeoutMs: 60_000, intervalMs: 5 },
       );
-      void acked;
       writer.chunk(Math.min(LINES_PER_CHUNK, target - writer.written));
       onSample(diskBytes([writer.path]));
     }
