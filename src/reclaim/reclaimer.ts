@@ -121,8 +121,9 @@ export class Reclaimer {
         // Gone or unreadable since the checkpoint: it is not on the volume, or the tail reports it.
       }
     }
-    // Entries no longer checkpointed are forgotten: the map stays as small as the checkpoint.
+    // Entries no longer checkpointed are forgotten: the maps stay as small as the checkpoint.
     this.#reclaimed = kept;
+    for (const identity of this.#refusedFiles.keys()) if (!seen.has(identity)) this.#refusedFiles.delete(identity);
     this.#filesDiskBytes = diskBytes;
     const limit = this.#opts.volumeLimitBytes;
     const near = nearVolumeLimit(diskBytes, limit);
