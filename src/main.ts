@@ -106,7 +106,10 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 /** The variable whose value (perhaps its default) a start-up error is about, by error code. */
-const VARIABLE_OF: Readonly<Record<string, string>> = { ERR_STATE_DIR: 'TAILSHIP_STATE_DIR' };
+const VARIABLE_OF: Readonly<Record<string, string>> = {
+  ERR_STATE_DIR: 'TAILSHIP_STATE_DIR',
+  ERR_RECLAIM_NOT_WRITABLE: 'TAILSHIP_RECLAIM_ACKED',
+};
 
 /**
  * Every start-up failure the user can fix ends here: one line on stderr, exit 78. When

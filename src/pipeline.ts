@@ -10,6 +10,7 @@ import * as options from './config/stage-options.js';
 import type { Metrics } from './health/metrics.js';
 import { PipelineHealth, type PipelineState } from './health/status.js';
 import { Telemetry } from './health/telemetry.js';
+import { Reclaimer } from './reclaim/reclaimer.js';
 import { RecordAssembler, type PlainLineHandler, type RecordHandler } from './record/record-assembler.js';
 import { TimedAssembler } from './record/timed-assembler.js';
 import { CollectorClient } from './ship/collector-client.js';
@@ -37,6 +38,7 @@ export class Pipeline {
   readonly #protocol: Protocol;
   readonly #batcher: Batcher<unknown>;
   readonly #records: TimedAssembler;
+  readonly #reclaimer: Reclaimer;
   #client: CollectorClient | undefined;
   #shipper: Shipper<unknown> | undefined;
   #tail: TailManager | undefined;
@@ -68,6 +70,8 @@ export class Pipeline {
     this.#records = new TimedAssembler(
       new RecordAssembler(emit, options.recordOptions(config), this.#telemetry.records, plainLine),
     );
+    // The tail's descriptors, once it runs: a file open there is reopened through its own.
+    this.#reclaimer = new Reclaimer(options.reclaimOptions(config), (id, key) => this.#tail?.descriptorOf(id, key), this.#telemetry.reclaim);
     const deadLetterFile = join(config.state.dir, DEAD_LETTER_FILE);
     this.health = new PipelineHealth(() => this.#state(), this.#telemetry, redactUrl(config.delivery.url), deadLetterFile);
   }
@@ -78,6 +82,7 @@ export class Pipeline {
     await this.#store.prepare();
     const checkpoints = await this.#store.load();
     this.#log.info({ stateDir: c.state.dir, files: checkpoints.length }, 'checkpoints loaded');
+    this.#reclaimer.resume(checkpoints);
     const client = new CollectorClient(options.collectorClientOptions(c), this.#protocol, this.#version, this.#telemetry.client);
     this.#client = client;
     this.#shipper = new Shipper(
@@ -99,8 +104,12 @@ export class Pipeline {
     );
     this.#tail = tail;
     await tail.start();
-    const entries = (now: number) => tail.checkpoints(now);
-    this.#checkpoints = new CheckpointWriter(this.#store, entries, c.state.checkpointIntervalMs, this.#telemetry.checkpoints);
+    const reclaimer = this.#reclaimer;
+    const entries = (now: number) => reclaimer.annotate(tail.checkpoints(now));
+    // Blocks are freed only below offsets a checkpoint on disk holds (docs/architecture.md, "Reclaim").
+    this.#checkpoints = new CheckpointWriter(this.#store, entries, c.state.checkpointIntervalMs, this.#telemetry.checkpoints, (written) =>
+      reclaimer.written(written),
+    );
     this.#checkpoints.start();
     this.#started = true;
     this.#log.info(
@@ -159,6 +168,7 @@ export class Pipeline {
       shipper: this.#shipper,
       budget: this.#budget,
       batcher: this.#batcher,
+      disk: this.#reclaimer,
     };
   }
 }

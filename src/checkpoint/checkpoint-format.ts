@@ -17,6 +17,12 @@ export interface CheckpointEntry {
   readonly path: string;
   /** When the file was last open (ms since the epoch), for pruning. */
   readonly seenMs: number;
+  /**
+   * Bytes below this offset may be holes: their blocks were freed after the collector
+   * acknowledged them (TAILSHIP_RECLAIM_ACKED; never above `offset`). Optional, so files
+   * written before it existed, or with reclaim off, read as version 1 still.
+   */
+  readonly reclaimed?: number;
 }
 
 export function serializeCheckpoints(entries: readonly CheckpointEntry[], nowMs: number): string {
@@ -48,7 +54,8 @@ export function parseCheckpointFile(text: string): { writtenMs: number; files: C
       typeof f['fpHash'] === 'string' &&
       isNat(f['offset']) &&
       typeof f['path'] === 'string' &&
-      isNat(f['seenMs']);
+      isNat(f['seenMs']) &&
+      (f['reclaimed'] === undefined || (isNat(f['reclaimed']) && f['reclaimed'] <= f['offset']));
     if (!ok) throw new Error(`checkpoint entry ${i} is malformed`);
     return f as unknown as CheckpointEntry;
   });

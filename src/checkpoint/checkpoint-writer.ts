@@ -8,6 +8,13 @@ export interface CheckpointObserver {
 }
 
 /**
+ * Told what the checkpoint file holds after each successful write (or an unchanged one,
+ * skipped): offsets that a crash can no longer take back. Runs inside the serialised
+ * write, so it never sees an older file than the one on disk. Must not reject.
+ */
+export type CheckpointsWritten = (entries: readonly CheckpointEntry[]) => Promise<void>;
+
+/**
  * Writes the checkpoints every `intervalMs` (an unref'd timer) and on demand. Writes are
  * serialised, so two never race on the temp file; a failed write is logged and tried
  * again at the next interval. The entries are read at write time: acknowledged offsets
@@ -18,6 +25,7 @@ export class CheckpointWriter {
   readonly #entries: (nowMs: number) => CheckpointEntry[];
   readonly #intervalMs: number;
   readonly #observer: CheckpointObserver;
+  readonly #written: CheckpointsWritten | undefined;
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
 
@@ -26,11 +34,13 @@ export class CheckpointWriter {
     entries: (nowMs: number) => CheckpointEntry[],
     intervalMs: number,
     observer: CheckpointObserver,
+    written?: CheckpointsWritten,
   ) {
     this.#store = store;
     this.#entries = entries;
     this.#intervalMs = intervalMs;
     this.#observer = observer;
+    this.#written = written;
   }
 
   start(): void {
@@ -42,11 +52,14 @@ export class CheckpointWriter {
   write(): Promise<void> {
     const run = this.#writing.then(async () => {
       const now = Date.now();
+      const entries = this.#entries(now);
       try {
-        await this.#store.write(this.#entries(now), now);
+        await this.#store.write(entries, now);
       } catch (error) {
         this.#observer.writeFailed(error);
+        return;
       }
+      await this.#written?.(entries);
     });
     this.#writing = run;
     return run;

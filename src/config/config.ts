@@ -16,6 +16,13 @@ export interface Config {
     readonly pollOnly: boolean;
     readonly rotateWaitMs: number;
   };
+  /** The log volume's disk space (README, "Disk space on the shared volume"). */
+  readonly disk: {
+    /** Free the blocks of acknowledged bytes in place (needs the files writable). */
+    readonly reclaimAcked: boolean;
+    /** The volume's size limit (an emptyDir's sizeLimit): warn above 80 % of it. */
+    readonly volumeLimitBytes: number | undefined;
+  };
   readonly state: {
     readonly dir: string;
     readonly checkpointIntervalMs: number;

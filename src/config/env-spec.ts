@@ -141,6 +141,9 @@ const ENV_SPEC = {
   TAILSHIP_POLL_INTERVAL: duration(undefined, 10).withDefault('1s'),
   TAILSHIP_POLL_ONLY: boolean.withDefault('false'),
   TAILSHIP_ROTATE_WAIT: duration().withDefault('5s'),
+  // Disk space on the log volume
+  TAILSHIP_RECLAIM_ACKED: boolean.withDefault('false'),
+  TAILSHIP_VOLUME_LIMIT: size(1024 * 1024).optional(),
   // State
   TAILSHIP_STATE_DIR: text.withDefault('/var/lib/tailship'),
   TAILSHIP_CHECKPOINT_INTERVAL: duration(undefined, 10).withDefault('1s'),

@@ -152,6 +152,7 @@ function toConfig(e: Env, env: NodeJS.ProcessEnv): Config {
       pollOnly: e.TAILSHIP_POLL_ONLY,
       rotateWaitMs: e.TAILSHIP_ROTATE_WAIT,
     },
+    disk: { reclaimAcked: e.TAILSHIP_RECLAIM_ACKED, volumeLimitBytes: e.TAILSHIP_VOLUME_LIMIT },
     state: { dir: e.TAILSHIP_STATE_DIR, checkpointIntervalMs: e.TAILSHIP_CHECKPOINT_INTERVAL },
     batch: {
       maxBytes: e.TAILSHIP_BATCH_MAX_BYTES,

@@ -2,6 +2,7 @@
 // its own, declared beside it, and this is the one place that maps Config to them.
 import { readAheadLimit } from '../ack/memory-budget.js';
 import type { BatcherOptions } from '../batch/batcher.js';
+import type { ReclaimOptions } from '../reclaim/reclaimer.js';
 import type { RecordContext } from '../record/log-record.js';
 import type { RecordOptions } from '../record/record-assembler.js';
 import type { CollectorClientOptions } from '../ship/collector-client.js';
@@ -40,6 +41,10 @@ export function tailOptions(c: Config, firstRun: boolean, knownSinceMs: number):
     firstRun,
     knownSinceMs,
   };
+}
+
+export function reclaimOptions(c: Config): ReclaimOptions {
+  return { enabled: c.disk.reclaimAcked, volumeLimitBytes: c.disk.volumeLimitBytes };
 }
 
 export function recordOptions(c: Config): RecordOptions {

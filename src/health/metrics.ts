@@ -46,6 +46,11 @@ export function createMetrics() {
     collectorUp: gauge('collector_up', '1 when the last delivery attempt succeeded, else 0.'),
     consecutiveFailures: gauge('collector_consecutive_failures', 'Failed attempts since the last success.'),
     lastSuccess: gauge('collector_last_success_timestamp_seconds', 'Time of the last accepted request.'),
+    reclaimedBytes: counter('reclaimed_bytes_total', 'Bytes of the watched files whose disk blocks were freed once the collector had acknowledged them (TAILSHIP_RECLAIM_ACKED).'),
+    reclaimRefused: counter('reclaim_refused_total', 'Times freeing acknowledged bytes was refused, by error code (EOPNOTSUPP: once per file system).', ['code']),
+    filesDiskBytes: gauge('files_disk_bytes', 'Disk space the watched files use (st_blocks × 512), measured at each checkpoint.'),
+    volumeLimit: gauge('volume_limit_bytes', 'TAILSHIP_VOLUME_LIMIT (0 when unset).'),
+    volumeNearLimit: gauge('volume_near_limit', '1 while the watched files use more than 80 % of TAILSHIP_VOLUME_LIMIT, else 0.'),
     bytesBehind: gauge('file_bytes_behind', 'File size minus the acknowledged offset.', ['file']),
   };
 }

@@ -1,6 +1,7 @@
 import type { MemoryBudget } from '../ack/memory-budget.js';
 import type { Batcher } from '../batch/batcher.js';
 import { initialCollectorState, type CollectorState } from '../ship/collector-state.js';
+import type { DiskStatus, Reclaimer } from '../reclaim/reclaimer.js';
 import type { Shipper } from '../ship/shipper.js';
 import { unacknowledgedBytes } from '../ack/unacknowledged-bytes.js';
 import type { FileStatus } from '../tail/tail-interfaces.js';
@@ -20,6 +21,7 @@ export interface PipelineState {
   readonly shipper: Pick<Shipper<unknown>, 'state' | 'pending' | 'inFlight'> | undefined;
   readonly budget: Pick<MemoryBudget, 'usedBytes' | 'limitBytes'>;
   readonly batcher: Pick<Batcher<unknown>, 'open' | 'lastAcknowledgedMs'>;
+  readonly disk: Pick<Reclaimer, 'status'>;
 }
 
 /** The collector's state in /status: every `…Ms` epoch time has an ISO-8601 `…At` beside it. */
@@ -52,6 +54,8 @@ export interface PipelineStatus {
   readonly batches: { readonly open: number; readonly pending: number; readonly inFlight: number };
   /** Records refused for good since start, and how many of those fell off the capped file. */
   readonly deadLetter: { readonly records: number; readonly dropped: number; readonly file: string };
+  /** The log volume: the watched files' disk space, what reclaim freed, the limit (README, "Disk space on the shared volume"). */
+  readonly disk: DiskStatus;
 }
 
 /**
@@ -135,6 +139,7 @@ export class PipelineHealth implements HealthSource {
       memory: { usedBytes: s.budget.usedBytes, limitBytes: s.budget.limitBytes, process: process.memoryUsage() },
       batches: { open: s.batcher.open, pending: s.shipper?.pending ?? 0, inFlight: s.shipper?.inFlight ?? 0 },
       deadLetter: { ...this.#telemetry.deadLetter, file: this.#deadLetterFile },
+      disk: s.disk.status,
     };
   }
 
@@ -146,6 +151,7 @@ export class PipelineHealth implements HealthSource {
       memoryUsedBytes: s.budget.usedBytes,
       memoryLimitBytes: s.budget.limitBytes,
       requestsPending: s.shipper?.pending ?? 0,
+      disk: s.disk.status,
     });
   }
 }

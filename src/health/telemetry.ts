@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CheckpointObserver } from '../checkpoint/checkpoint-writer.js';
 import { RateLimit } from '../log/rate-limit.js';
+import type { DiskStatus, ReclaimObserver } from '../reclaim/reclaimer.js';
 import type { RecordObserver } from '../record/record-assembler.js';
 import type { CollectorClientEvents } from '../ship/collector-client.js';
 import type { ShipObserver } from '../ship/shipper.js';
@@ -22,13 +23,14 @@ export interface GaugeState {
   readonly memoryLimitBytes: number;
   /** Batches being sent or waiting to retry. */
   readonly requestsPending: number;
+  readonly disk: DiskStatus;
 }
 
 /**
  * The stages report events through their observer interfaces and know nothing of
  * metrics or logs; this turns each event into its metrics and its log line, one entry
  * per event. A stage that gains an event gains an entry here: the compiler asks for it.
- * Component loggers: `tail`, `records`, `shipper`, `collector`, `checkpoint`.
+ * Component loggers: `tail`, `records`, `shipper`, `collector`, `checkpoint`, `disk`.
  */
 export class Telemetry {
   readonly tail: TailObserver;
@@ -36,6 +38,7 @@ export class Telemetry {
   readonly ship: ShipObserver;
   readonly client: CollectorClientEvents;
   readonly checkpoints: CheckpointObserver;
+  readonly reclaim: ReclaimObserver;
   /** Records refused for good since start, and how many of them fell off the capped file. */
   readonly deadLetter = { records: 0, dropped: 0 };
   readonly #metrics: Metrics;
@@ -54,6 +57,7 @@ export class Telemetry {
     const shipLog = log.child({ component: 'shipper' });
     const clientLog = log.child({ component: 'collector' });
     const checkpointLog = log.child({ component: 'checkpoint' });
+    const diskLog = log.child({ component: 'disk' });
 
     this.tail = {
       fileOpened: (path, offset, resumed) => tailLog.info({ path, offset, resumed }, 'file opened'),
@@ -154,6 +158,26 @@ export class Telemetry {
     this.checkpoints = {
       writeFailed: (error) => checkpointLog.error({ err: error }, 'checkpoint write failed; will retry'),
     };
+
+    this.reclaim = {
+      reclaimed: (path, bytes) => {
+        m.reclaimedBytes.inc(bytes);
+        diskLog.debug({ path, bytes }, 'freed acknowledged bytes');
+      },
+      refused: (path, code, fileSystem) => {
+        m.reclaimRefused.inc({ code });
+        if (fileSystem) {
+          diskLog.warn({ path, code }, 'this file system cannot free acknowledged bytes (no hole punching); shipping goes on, the files keep their size on disk');
+        } else {
+          diskLog.warn({ path, code }, 'cannot open the file for writing to free acknowledged bytes; shipping goes on; mount the log volume read-write for TAILSHIP_RECLAIM_ACKED');
+        }
+      },
+      volumeLimit: (near, usedBytes, limitBytes) => {
+        const fields = { usedBytes, limitBytes, percent: Math.round((usedBytes / limitBytes) * 100) };
+        if (near) diskLog.warn(fields, 'the watched files use more than 80% of TAILSHIP_VOLUME_LIMIT; the Pod may be evicted when the volume is full');
+        else diskLog.info(fields, 'the watched files are back under 80% of TAILSHIP_VOLUME_LIMIT');
+      },
+    };
   }
 
   /**
@@ -177,6 +201,9 @@ export class Telemetry {
     m.memoryLimit.set(state.memoryLimitBytes);
     m.inFlight.set(state.requestsPending);
     m.unacknowledged.set(unacknowledgedBytes(state.files));
+    m.filesDiskBytes.set(state.disk.filesDiskBytes);
+    m.volumeLimit.set(state.disk.volumeLimitBytes ?? 0);
+    m.volumeNearLimit.set(state.disk.nearLimit ? 1 : 0);
     m.bytesBehind.reset();
     for (const f of state.files) m.bytesBehind.set({ file: f.path }, f.bytesBehind);
   }

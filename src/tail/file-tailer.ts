@@ -1,6 +1,6 @@
 import { AckQueue } from '../ack/ack-queue.js';
 import type { CheckpointEntry } from '../checkpoint/checkpoint-format.js';
-import { readHead, type ByteSource } from './byte-source.js';
+import { FileSource, readHead, type ByteSource } from './byte-source.js';
 import { identityOf, type FileStat } from './file-system.js';
 import { FINGERPRINT_BYTES, fingerprintHash } from './fingerprint.js';
 import { LineSplitter, type LineHandler } from './line-splitter.js';
@@ -120,6 +120,11 @@ export class FileTailer {
   /** Open and not being truncated or closed: the read loop may read it. */
   get readable(): boolean {
     return this.#source !== undefined && !this.#truncating && !this.#closing;
+  }
+
+  /** The descriptor it reads a plain (not gzip) file with, while open. */
+  get descriptor(): number | undefined {
+    return this.#source instanceof FileSource ? this.#source.fd : undefined;
   }
 
   get compressed(): boolean {

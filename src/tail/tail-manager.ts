@@ -351,6 +351,12 @@ export class TailManager {
     return this.#registry.checkpoints(now);
   }
 
+  /** The descriptor a file identity is read with, while open and still under `key` (not truncated since). */
+  descriptorOf(identity: string, key: string): number | undefined {
+    const t = this.#registry.tailers.get(identity);
+    return t?.key === key ? t.descriptor : undefined;
+  }
+
   /** Per-file state for /status and metrics. */
   files(): FileStatus[] {
     return this.#registry.statuses();

@@ -25,7 +25,15 @@ t.test('refuses what it cannot trust', async (t) => {
     ['{"version":1}', /no files array/],
     [JSON.stringify({ version: 1, files: [{ ...entry, offset: -1 }] }), /entry 0 is malformed/],
     [JSON.stringify({ version: 1, files: [{ ...entry, key: 7 }] }), /entry 0 is malformed/],
+    [JSON.stringify({ version: 1, files: [{ ...entry, reclaimed: 8192 }] }), /entry 0 is malformed/], // past its offset
+    [JSON.stringify({ version: 1, files: [{ ...entry, reclaimed: '4096' }] }), /entry 0 is malformed/],
     ['{"version":1,"files":[', /JSON/],
   ];
   for (const [text, re] of cases) t.throws(() => parseCheckpoints(text), re, text.slice(0, 40));
+});
+
+t.test('what reclaim freed: optional, so files of either kind read as version 1', async (t) => {
+  const freed = { ...entry, reclaimed: 4096 };
+  t.same(parseCheckpoints(serializeCheckpoints([freed, entry], 1)), [freed, entry]);
+  t.notMatch(serializeCheckpoints([entry], 1), /reclaimed/, 'absent when nothing was freed');
 });

@@ -18,6 +18,7 @@ function state(over: Partial<PipelineState> = {}, collector: Partial<CollectorSt
     shipper: { state: { ...initialCollectorState(), ...collector }, pending: 0, inFlight: 0 },
     budget: { usedBytes: 0, limitBytes: 1024 },
     batcher: { open: 0, lastAcknowledgedMs: NOW },
+    disk: { status: { reclaim: true, filesDiskBytes: 4096, reclaimedBytes: 1 << 20, volumeLimitBytes: undefined, nearLimit: false } },
     ...over,
   };
 }

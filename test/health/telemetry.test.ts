@@ -40,7 +40,7 @@ t.test('records read are counted on the hot path and published on scrape', async
   telemetry.recordRead(false);
   telemetry.recordRead(true);
   t.equal(await value('tailship_lines_read_total'), 0, 'not before publish');
-  const gauges = { openFiles: 2, files: [{ path: '/a', identity: '1:2', readOffset: 10, ackedOffset: 4, size: 10, bytesBehind: 6, state: 'open' as const }], memoryUsedBytes: 6, memoryLimitBytes: 100, requestsPending: 1 };
+  const gauges = { openFiles: 2, files: [{ path: '/a', identity: '1:2', readOffset: 10, ackedOffset: 4, size: 10, bytesBehind: 6, state: 'open' as const }], memoryUsedBytes: 6, memoryLimitBytes: 100, requestsPending: 1, disk: { reclaim: true, filesDiskBytes: 8192, reclaimedBytes: 0, volumeLimitBytes: 10_000, nearLimit: true } };
   telemetry.publish(gauges);
   telemetry.publish(gauges);
   t.equal(await value('tailship_lines_read_total'), 2, 'published once, not twice');
@@ -48,6 +48,9 @@ t.test('records read are counted on the hot path and published on scrape', async
   t.equal(await value('tailship_files_watched'), 2);
   t.equal(await value('tailship_file_bytes_behind', { file: '/a' }), 6);
   t.equal(await value('tailship_memory_budget_limit_bytes'), 100);
+  t.equal(await value('tailship_files_disk_bytes'), 8192);
+  t.equal(await value('tailship_volume_limit_bytes'), 10_000);
+  t.equal(await value('tailship_volume_near_limit'), 1);
 });
 
 t.test('an outage: a debug line per failure for a minute, then one warning, then the recovery', async (t) => {
@@ -98,4 +101,23 @@ t.test('dead letters: counted for /status and the metrics, logged with the reaso
   t.equal(await value('tailship_dead_letter_records_total'), 3);
   t.equal(await value('tailship_dead_letter_dropped_total'), 1);
   t.equal(logs[0]!['reason'].length, 300);
+});
+
+t.test('reclaim events: freed bytes and refusals counted, refusals and the volume limit warned', async (t) => {
+  const { logs, telemetry, value } = setup();
+  telemetry.reclaim.reclaimed('/pod-data/a.log', 1 << 20);
+  telemetry.reclaim.reclaimed('/pod-data/a.log', 4096);
+  telemetry.reclaim.refused('/pod-data/a.log', 'EOPNOTSUPP', true);
+  telemetry.reclaim.refused('/pod-data/b.log', 'EACCES', false);
+  telemetry.reclaim.volumeLimit(true, 450 << 20, 512 << 20);
+  telemetry.reclaim.volumeLimit(false, 10 << 20, 512 << 20);
+  t.equal(await value('tailship_reclaimed_bytes_total'), (1 << 20) + 4096);
+  t.equal(await value('tailship_reclaim_refused_total', { code: 'EOPNOTSUPP' }), 1);
+  t.equal(await value('tailship_reclaim_refused_total', { code: 'EACCES' }), 1);
+  t.match(logs.filter((l) => l['level'] >= 30), [
+    { level: 40, component: 'disk', code: 'EOPNOTSUPP', msg: /file system cannot free acknowledged bytes/ },
+    { level: 40, component: 'disk', code: 'EACCES', msg: /cannot open the file for writing/ },
+    { level: 40, component: 'disk', percent: 88, msg: /more than 80% of TAILSHIP_VOLUME_LIMIT/ },
+    { level: 30, component: 'disk', msg: /back under 80%/ },
+  ]);
 });

@@ -35,5 +35,12 @@ t.test('nginx writes real files to the volume tailship reads', async (t) => {
   const tailshipMount = services['tailship'].volumes.find((v: any) => v.target === '/pod-data');
   t.equal(nginxMount?.source, tailshipMount?.source, 'the same named volume');
   t.equal(nginxMount?.volume?.nocopy, true, "nocopy: the image's stdout links stay out of the volume");
-  t.equal(tailshipMount?.read_only, true, 'read-only for tailship');
+  const reclaim = loadConfig({ ...services['tailship'].environment, TAILSHIP_COLLECTOR_URL: 'http://loki:3100/' }).config.disk.reclaimAcked;
+  t.equal(tailshipMount?.read_only ?? false, !reclaim, 'read-write for tailship exactly when it frees acknowledged bytes');
+  if (reclaim) {
+    const logFiles = services['log-files'];
+    t.match(logFiles?.entrypoint?.join(' '), /chown 10001:10001/, "log-files gives nginx's files to tailship's UID");
+    t.equal(logFiles?.volumes?.[0]?.source, nginxMount?.source, 'on the shared volume');
+    t.same(services['nginx'].depends_on, { 'log-files': { condition: 'service_completed_successfully' } }, 'before nginx starts');
+  }
 });

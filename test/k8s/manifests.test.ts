@@ -165,7 +165,17 @@ t.test('tailship reads every variable the manifests give it, and accepts the val
     t.not(state?.name, 'shared-data', `${file}: the state is not on the shared volume`);
     const logs = mountOf('/pod-data');
     t.equal(logs?.name, 'shared-data', `${file}: the shared volume is mounted at /pod-data`);
-    t.equal(logs?.readOnly, true, `${file}: read-only for the sidecar`);
+    // Read-write exactly when tailship frees acknowledged bytes (README, "Disk space on the shared volume").
+    t.equal(logs?.readOnly ?? false, !config.disk.reclaimAcked, `${file}: read-write for the sidecar only with reclaim on`);
+    const shared = volumes.get('shared-data')?.emptyDir;
+    t.equal(config.disk.volumeLimitBytes, quantityBytes(shared?.sizeLimit), `${file}: TAILSHIP_VOLUME_LIMIT is the volume's sizeLimit`);
+    if (config.disk.reclaimAcked) {
+      // nginx (root) would create its files 0644 root-owned: log-files makes them the sidecar's first.
+      const init = (spec.initContainers ?? []).find((c: Obj) => c.name === 'log-files');
+      t.match(init?.command?.join(' '), new RegExp(`chown ${sidecar.securityContext.runAsUser}:`), `${file}: log-files gives the files to the sidecar's UID`);
+      t.equal(spec.initContainers?.indexOf(init), 0, `${file}: before anything else starts`);
+      t.equal(init?.volumeMounts?.[0]?.name, 'shared-data', `${file}: on the shared volume`);
+    }
     for (const glob of config.sources.include) t.match(glob, /^\/pod-data\//, `${file}: ${glob} is under /pod-data`);
 
     // Bounds: memory limit above the budget, grace period above the drain timeout.
@@ -240,8 +250,8 @@ t.test('the Pod is the example: nginx and tailship sharing a log volume', async 
 
 t.test('the Deployment runs tailship as a native sidecar, in step with the Pod', async (t) => {
   const spec = deployment['spec'].template.spec;
-  const sidecar = spec.initContainers?.[0];
-  t.equal(sidecar?.name, 'sidecar-container');
+  const sidecar = spec.initContainers?.find((c: Obj) => c.name === 'sidecar-container');
+  t.ok(sidecar, 'tailship is an init container');
   t.equal(sidecar?.restartPolicy, 'Always', 'restartPolicy Always: a native sidecar');
   t.equal(sidecar?.startupProbe?.httpGet?.path, '/readyz', 'nginx starts after tailship is ready');
   t.same(spec.containers.map((c: Obj) => c.name), ['nginx-container']);
@@ -253,6 +263,7 @@ t.test('the Deployment runs tailship as a native sidecar, in step with the Pod',
   t.strictSame(deploySidecar, podSidecar, 'the sidecar container is the same apart from restartPolicy and startupProbe');
   t.strictSame(spec.volumes, podSpec.volumes, 'the same volumes');
   t.strictSame(spec.containers[0], podSpec.containers[0], 'the same nginx container');
+  t.strictSame(spec.initContainers[0], podSpec.initContainers[0], 'the same log-files init container');
   t.strictSame(spec.securityContext, podSpec.securityContext, 'the same Pod securityContext');
 
   // The selector picks the template's Pods and not the example Pod, which the

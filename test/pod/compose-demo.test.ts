@@ -32,6 +32,7 @@ const COMPOSE_FILE = fileURLToPath(new URL('../../docker/compose.yaml', import.m
 const POD = 'tailship-compose-ci';
 const IMAGES: Readonly<Record<string, string>> = {
   nginx: 'localhost/nginx-bookworm:test',
+  'log-files': 'localhost/nginx-bookworm:test',
   tailship: 'localhost/tailship:test',
   loki: 'localhost/loki-peer:2.7.5',
   traffic: 'localhost/node24',
@@ -65,6 +66,7 @@ function podOf(compose: Obj, ports: Record<string, number>, lokiGrpcPort: number
     value.replace(/^(https?:\/\/)([a-z][a-z0-9-]*)(:\d+)?(?=\/|$)/, (whole, scheme: string, host: string) =>
       ports[host] === undefined ? whole : `${scheme}127.0.0.1:${ports[host]}`,
     );
+  const initContainers: Obj[] = [];
   const containers = Object.entries(services).flatMap(([name, service]) => {
     if (LEFT_OUT[name] !== undefined) return [];
     const image = IMAGES[name];
@@ -98,20 +100,28 @@ function podOf(compose: Obj, ports: Record<string, number>, lokiGrpcPort: number
       securityContext: {
         readOnlyRootFilesystem: service.read_only === true,
         ...(uid === undefined ? {} : { runAsUser: uid, runAsGroup: gid ?? uid }),
-        ...(service.cap_drop ? { capabilities: { drop: service.cap_drop } } : {}),
+        ...(service.cap_drop ? { capabilities: { drop: service.cap_drop, ...(service.cap_add ? { add: service.cap_add } : {}) } } : {}),
         ...((service.security_opt ?? []).includes('no-new-privileges:true') ? { allowPrivilegeEscalation: false } : {}),
       },
     };
     // The compose `command` is the image's arguments (grafana/loki's config path is not
     // this Loki's: its image has its own).
     if (service.command && name !== 'loki') container.command = service.command;
+    // A one-shot service the others wait for (log-files: nginx's files for tailship's
+    // UID) is an init container: it has run to completion before any other starts.
+    if (service.restart === 'no' && service.entrypoint) {
+      container.command = (service.entrypoint as string[]).map((a) => a.replaceAll('$$', '$'));
+      initContainers.push(container);
+      return [];
+    }
     return [container];
   });
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: POD },
-    spec: { hostNetwork: true, restartPolicy: 'Never', containers, volumes: [...volumes.values()] },
+    // podman 4.3 removes a run-once init container in a race with its exit: keep it.
+    metadata: { name: POD, annotations: { 'io.podman.annotations.init.container.type': 'always' } },
+    spec: { hostNetwork: true, restartPolicy: 'Never', initContainers, containers, volumes: [...volumes.values()] },
   };
 }
 
