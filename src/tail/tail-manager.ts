@@ -3,7 +3,8 @@ import type { MemoryBudget } from '../ack/memory-budget.js';
 import type { CheckpointEntry } from '../checkpoint/checkpoint-format.js';
 import { FileDiscovery, type Scan } from './file-discovery.js';
 import { FileRegistry } from './file-registry.js';
-import { errorCode, identityOf, nodeFs, type DirEntry, type FileStat, type TailFs } from './file-system.js';
+import { RefusedError, type RefusalReason } from './file-admission.js';
+import { errorCode, identityOf, nameText, nodeFs, type FileStat, type TailFs } from './file-system.js';
 import { FileTailer, type Generation } from './file-tailer.js';
 import { FINGERPRINT_BYTES } from './fingerprint.js';
 import { GenerationFinder, type Adoption } from './generation-finder.js';
@@ -42,6 +43,12 @@ export class TailManager {
   readonly #reader: ReadScheduler;
   /** Paths that could not be opened, with the error code (for /status). */
   readonly #errors = new Map<string, string>();
+  /**
+   * Paths whose file is refused (file-admission.ts), with the identity the path led to: not
+   * opened again while it leads there, looked at again when it leads to another file.
+   * Most recent last.
+   */
+  readonly #refused = new Map<string, { identity: string; reason: RefusalReason }>();
   readonly #queue: SerialQueue;
   #pollTimer: NodeJS.Timeout | undefined;
   #initialScan = true;
@@ -129,6 +136,7 @@ export class TailManager {
     for (const path of scan.paths) await this.#reconcile(path, checked);
     for (const path of [...this.#registry.watchedPaths]) if (!seen.has(path)) await this.#reconcile(path, checked);
     for (const path of [...this.#errors.keys()]) if (!seen.has(path)) this.#errors.delete(path);
+    for (const path of [...this.#refused.keys()]) if (!seen.has(path)) this.#refused.delete(path);
     const now = Date.now();
     for (const t of [...this.#registry.tailers.values()]) if (!checked.has(t)) await this.#check(t, now);
     for (const a of await this.#finder.lookAround(scan.dirs, now)) this.#adopt(a, now);
@@ -148,8 +156,11 @@ export class TailManager {
       else this.#openFailed(path, code);
       return;
     }
-    if (!st.isFile()) return;
+    if (st.isDirectory()) return;
     const id = identityOf(st);
+    if (this.#refused.get(path)?.identity === id) return;
+    // A FIFO, socket or device: not opened at all (opening a device can do things).
+    if (!st.isFile()) return this.#refuse(path, id, 'not_regular');
     const prev = this.#registry.at(path);
     if (prev === id) {
       const t = this.#registry.tailers.get(id);
@@ -168,22 +179,26 @@ export class TailManager {
     const existing = this.#registry.tailers.get(id);
     if (existing) {
       // A known file under another name: a rotated name the globs match, or a symlink.
+      this.#refused.delete(path);
       this.#registry.map(path, existing);
       await this.#check(existing, Date.now());
       return;
     }
-    await this.#openAt(path);
+    await this.#openAt(path, id);
   }
 
-  async #openAt(path: string): Promise<void> {
+  /** `id`: the identity the path led to when looked at, remembered if the file is refused. */
+  async #openAt(path: string, id: string): Promise<void> {
     let file: OpenedFile;
     try {
       file = await openFile(this.#fs, path);
     } catch (error) {
-      this.#openFailed(path, errorCode(error));
+      if (error instanceof RefusedError) this.#refuse(path, id, error.reason);
+      else this.#openFailed(path, errorCode(error));
       return;
     }
     this.#errors.delete(path);
+    this.#refused.delete(path);
     const reg = this.#registry;
     const existing = reg.tailers.get(file.identity);
     if (existing || reg.copyOfOneBeingRead(path, file) || file.source.compressed) {
@@ -231,6 +246,15 @@ export class TailManager {
   #openFailed(path: string, code: string): void {
     if (this.#errors.get(path) !== code) this.#observer.openFailed(path, code);
     this.#errors.set(path, code);
+  }
+
+  /** Reported once per path (again only when the reason changes); the path is not opened again while it leads to `id`. */
+  #refuse(path: string, id: string, reason: RefusalReason): void {
+    const was = this.#refused.get(path);
+    this.#refused.delete(path);
+    this.#refused.set(path, { identity: id, reason });
+    this.#errors.delete(path);
+    if (was?.reason !== reason) this.#observer.refused?.(path, reason);
   }
 
   #readFailed(t: FileTailer, code: string): void {
@@ -363,7 +387,12 @@ export class TailManager {
   }
 
   errors(): Array<{ path: string; code: string }> {
-    return [...this.#errors].map(([path, code]) => ({ path, code }));
+    return [...this.#errors].map(([path, code]) => ({ path: nameText(path), code }));
+  }
+
+  /** Paths whose file is refused, most recent last, at most `limit` of them (for /status). */
+  refused(limit = 100): Array<{ path: string; reason: RefusalReason }> {
+    return [...this.#refused].slice(-limit).map(([path, r]) => ({ path: nameText(path), reason: r.reason }));
   }
 
   /** Stops polling and reading and closes every descriptor. Idempotent. */

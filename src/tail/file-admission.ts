@@ -1,0 +1,181 @@
+// Which opened files may be read. The shared volume is written by nginx, the process that
+// faces the internet: whatever it holds is an attacker's input once nginx is compromised,
+// and tailship must not become a way to read files out of its own container (README, "What
+// tailship refuses to read"; issue 17).
+import { join } from 'node:path';
+import { TailshipError } from '../errors.js';
+import { errorCode, identityOf, nameText, type FileStat, type LinkFs, type TailFs } from './file-system.js';
+
+/** TAILSHIP_FOLLOW_SYMLINKS: where a watched path may lead. */
+export const FOLLOW_SYMLINKS = ['within', 'any', 'none'] as const;
+export type FollowSymlinks = (typeof FOLLOW_SYMLINKS)[number];
+
+/** Why a file is not read; the `reason` label of tailship_files_refused_total. */
+export type RefusalReason = 'outside_volume' | 'symlink' | 'protected' | 'not_regular';
+
+/** Thrown by an admitting `open`: the file is not to be read, whatever is tried again. */
+export class RefusedError extends TailshipError {
+  readonly reason: RefusalReason;
+
+  constructor(reason: RefusalReason, path: string) {
+    super('EREFUSED', `${nameText(path)} is not read: ${reason}`);
+    this.reason = reason;
+  }
+}
+
+export interface AdmissionOptions {
+  /**
+   * `within` (default): the file, every link resolved, lies in a folder the include globs
+   * name; `none`: that, and the watched path itself is no link; `any`: links lead anywhere.
+   */
+  readonly followSymlinks: FollowSymlinks;
+  /** The include globs' static folders (glob-set.ts `roots`), as configured: resolved here. */
+  readonly roots: readonly string[];
+  /** Files tailship reads for itself (token, password, TLS key, certificate, CA): never read as logs. */
+  readonly protectedFiles: readonly string[];
+  /** tailship's state dir: nothing in it is read as a log (checkpoints, dead letters). */
+  readonly stateDir: string;
+}
+
+/** How long the identities of protected files are trusted before they are looked up again. */
+const PROTECTED_REFRESH_MS = 1000;
+
+/** Whether `path` is `dir` or lies below it; both absolute and with links resolved. Pure. */
+export function isWithin(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+}
+
+/**
+ * The file system the tail reads through, with every `open` admitted first: each file
+ * any part of tail/ opens (at a watched path, a rotated generation, a copy) passes the
+ * same checks. `open` throws a `RefusedError` for a file that is not to be read.
+ *
+ * The decisive checks are made on the opened descriptor, so a link swapped between a
+ * check and the open gains nothing: the file must be regular (fstat), must not be a
+ * protected identity (dev:inode), and its path as the kernel names it (/proc/self/fd)
+ * must lie in the volume. The checks by path before the open only spare opening what is
+ * refused anyway (a device or FIFO outside the volume); where /proc is missing, the
+ * descriptor's identity must be that of the path checked.
+ */
+export function admittingFs(fs: TailFs & LinkFs, opts: AdmissionOptions, now: () => number = Date.now): TailFs {
+  const admission = new Admission(fs, opts, now);
+  return {
+    stat: (path) => fs.stat(path),
+    readdir: (dir) => fs.readdir(dir),
+    open: (path) => admission.open(path),
+    fstat: (fd) => fs.fstat(fd),
+    read: (fd, buf, length, position) => fs.read(fd, buf, length, position),
+    close: (fd) => fs.close(fd),
+  };
+}
+
+class Admission {
+  readonly #fs: TailFs & LinkFs;
+  readonly #opts: AdmissionOptions;
+  readonly #now: () => number;
+  /** The roots with links resolved, once they exist. */
+  readonly #roots = new Map<string, string>();
+  #stateDir: string | undefined;
+  /** Identities of the protected files seen so far: a replaced secret stays a secret. */
+  readonly #secrets = new Set<string>();
+  /** Identities in the state dir at the last look (its files are replaced on every write). */
+  #stateFiles = new Set<string>();
+  #refreshedMs = -Infinity;
+  /** Whether the system names a descriptor's file (Linux /proc): then the identity check by path is not needed. */
+  #procFd = false;
+
+  constructor(fs: TailFs & LinkFs, opts: AdmissionOptions, now: () => number) {
+    this.#fs = fs;
+    this.#opts = opts;
+    this.#now = now;
+  }
+
+  async open(path: string): Promise<number> {
+    const fs = this.#fs;
+    const mode = this.#opts.followSymlinks;
+    let expected: string | undefined;
+    if (mode === 'none' && (await fs.lstat(path)).isSymbolicLink()) throw new RefusedError('symlink', path);
+    if (mode !== 'any') {
+      const real = await fs.realpath(path);
+      if (!(await this.#inVolume(real))) throw new RefusedError('outside_volume', path);
+      if (!this.#procFd) expected = identityOf(await fs.stat(real));
+    }
+    let fd: number;
+    try {
+      fd = await fs.open(path, mode === 'none');
+    } catch (error) {
+      // O_NOFOLLOW met a link: one swapped in since the lstat.
+      if (errorCode(error) === 'ELOOP' && mode === 'none') throw new RefusedError('symlink', path);
+      throw error;
+    }
+    try {
+      await this.#admit(path, fd, mode, expected);
+      return fd;
+    } catch (error) {
+      await fs.close(fd).catch(() => {});
+      throw error;
+    }
+  }
+
+  /** The checks on the opened descriptor: these decide. */
+  async #admit(path: string, fd: number, mode: FollowSymlinks, expected: string | undefined): Promise<void> {
+    const st = await this.#fs.fstat(fd);
+    if (!st.isFile()) throw new RefusedError('not_regular', path);
+    const at = await this.#fs.fdPath(fd);
+    this.#procFd = at !== undefined;
+    if (await this.#isProtected(st, at)) throw new RefusedError('protected', path);
+    if (mode === 'any') return;
+    if (at !== undefined ? !(await this.#inVolume(at)) : identityOf(st) !== expected) {
+      throw new RefusedError('outside_volume', path);
+    }
+  }
+
+  async #inVolume(real: string): Promise<boolean> {
+    for (const root of this.#opts.roots) {
+      let dir = this.#roots.get(root);
+      if (dir === undefined) {
+        try {
+          dir = await this.#fs.realpath(root);
+        } catch {
+          continue; // not there yet: nothing can lie in it
+        }
+        this.#roots.set(root, dir);
+      }
+      if (isWithin(real, dir)) return true;
+    }
+    return false;
+  }
+
+  async #isProtected(st: FileStat, at: string | undefined): Promise<boolean> {
+    await this.#refresh();
+    const id = identityOf(st);
+    if (this.#secrets.has(id) || this.#stateFiles.has(id)) return true;
+    return at !== undefined && this.#stateDir !== undefined && isWithin(at, this.#stateDir);
+  }
+
+  /** Looks the protected files up again, at most every PROTECTED_REFRESH_MS (opens are rare; a flood of them is not). */
+  async #refresh(): Promise<void> {
+    const now = this.#now();
+    if (now - this.#refreshedMs < PROTECTED_REFRESH_MS) return;
+    this.#refreshedMs = now;
+    const fs = this.#fs;
+    const idOf = async (path: string) => identityOf(await fs.stat(path));
+    for (const file of this.#opts.protectedFiles) {
+      // Through links: a Kubernetes Secret's file is a link to the current version.
+      const id = await idOf(file).catch(() => undefined);
+      if (id !== undefined) this.#secrets.add(id);
+    }
+    const dir = this.#opts.stateDir;
+    const files = new Set<string>();
+    try {
+      this.#stateDir ??= await fs.realpath(dir);
+      for (const e of await fs.readdir(dir)) {
+        const id = await idOf(join(dir, e.name)).catch(() => undefined);
+        if (id !== undefined) files.add(id);
+      }
+    } catch {
+      // No state dir yet: nothing to protect in it.
+    }
+    this.#stateFiles = files;
+  }
+}
