@@ -16,6 +16,9 @@ import { SerialQueue } from './serial-queue.js';
 import { TruncationHandler } from './truncation-handler.js';
 import type { FileStatus, LineSink, TailObserver, TailOptions } from './tail-interfaces.js';
 
+/** How many refused paths are remembered as reported (`#reported`). */
+const REPORTED_PATHS = 10_000;
+
 /**
  * The tail side's coordinator: discovery finds watched paths, a tailer reads each file
  * identity, the rotation rules keep every generation read once, and one read loop stops
@@ -49,6 +52,12 @@ export class TailManager {
    * Most recent last.
    */
   readonly #refused = new Map<string, { identity: string; reason: RefusalReason }>();
+  /**
+   * Paths reported refused, and why: the report is made once per path, also when a path
+   * comes and goes (a temp file of a state dir inside the volume). The most recent
+   * REPORTED_PATHS only, so a flood of names cannot grow it.
+   */
+  readonly #reported = new Map<string, RefusalReason>();
   readonly #queue: SerialQueue;
   #pollTimer: NodeJS.Timeout | undefined;
   #initialScan = true;
@@ -178,7 +187,9 @@ export class TailManager {
     }
     const existing = this.#registry.tailers.get(id);
     if (existing) {
-      // A known file under another name: a rotated name the globs match, or a symlink.
+      // A known file under another name: a rotated name the globs match, or a symlink —
+      // which the admission judges by its path too (with TAILSHIP_FOLLOW_SYMLINKS=none).
+      if (!(await this.#admitted(path, id))) return;
       this.#refused.delete(path);
       this.#registry.map(path, existing);
       await this.#check(existing, Date.now());
@@ -248,13 +259,30 @@ export class TailManager {
     this.#errors.set(path, code);
   }
 
-  /** Reported once per path (again only when the reason changes); the path is not opened again while it leads to `id`. */
+  /** Whether `path` passes the admission, for a file already open under another path. */
+  async #admitted(path: string, id: string): Promise<boolean> {
+    try {
+      await this.#fs.close(await this.#fs.open(path));
+    } catch (error) {
+      if (error instanceof RefusedError) {
+        this.#refuse(path, id, error.reason);
+        return false;
+      }
+      // Gone or unreadable now: the open file is what is read.
+    }
+    return true;
+  }
+
+  /** Reported once per path (again when the reason changes); the path is not opened again while it leads to `id`. */
   #refuse(path: string, id: string, reason: RefusalReason): void {
-    const was = this.#refused.get(path);
-    this.#refused.delete(path);
+    this.#refused.delete(path); // most recent last
     this.#refused.set(path, { identity: id, reason });
     this.#errors.delete(path);
-    if (was?.reason !== reason) this.#observer.refused?.(path, reason);
+    if (this.#reported.get(path) === reason) return;
+    this.#reported.delete(path);
+    this.#reported.set(path, reason);
+    if (this.#reported.size > REPORTED_PATHS) this.#reported.delete(this.#reported.keys().next().value!);
+    this.#observer.refused?.(path, reason);
   }
 
   #readFailed(t: FileTailer, code: string): void {
