@@ -74,7 +74,10 @@ export class FileDiscovery {
       this.#watcher = watch([], {
         ignoreInitial: true,
         atomic: false,
-        followSymlinks: true,
+        // Not into linked folders: a link to / in the volume would have it watch the whole
+        // file system (measured: a link to /usr kept it walking for over a minute). The scan
+        // does not follow them either; a linked file's growth is seen by the scan.
+        followSymlinks: false,
         persistent: true,
         depth: MAX_DEPTH,
         ignored: (path, stats) => stats?.isFile() === true && !this.#globs.matches(path),

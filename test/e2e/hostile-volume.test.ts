@@ -5,7 +5,7 @@
 // rotation by re-pointing one included. (A link swapped between the check and the open:
 // test/tail/file-admission.test.ts, where the swap can be timed.)
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, linkSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { TestCollector } from '../helpers/collector.js';
@@ -128,6 +128,33 @@ t.test('TAILSHIP_FOLLOW_SYMLINKS=none: a link is refused even inside the volume'
   await waitFor('the line', () => collector.records.length >= 1);
   t.same(collector.records.map((r) => r['message']), ['access.log seq=0']);
   t.same(collector.records.map((r) => r['file']), [join(logs, 'access.log')], 'read by its own name only');
+});
+
+/** How many inotify watches the process holds (each inotify descriptor's fdinfo lists them). */
+function inotifyWatches(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      n += (readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').match(/^inotify wd:/gm) ?? []).length;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
+}
+
+t.test('a link to / in the volume: neither watched nor walked', async (t) => {
+  const { logs, state } = tempDirs();
+  symlinkSync('/', join(logs, 'root'));
+  writeFileSync(join(logs, 'access.log'), 'access.log seq=0\n');
+  const collector = await startCollector(t);
+  const ts = await startTailship(t, collector, state, { TAILSHIP_INCLUDE: `${logs}/**/*.log` });
+  await waitFor('the line', () => collector.records.length === 1);
+  appendFileSync(join(logs, 'access.log'), 'access.log seq=1\n');
+  await waitFor('the next line', () => collector.records.length === 2);
+  const watches = inotifyWatches(ts.child.pid!);
+  t.ok(watches < 10, `${watches} inotify watches`);
+  t.same(await ts.stop(), { code: 0, signal: null });
 });
 
 t.test('an invalid TAILSHIP_FOLLOW_SYMLINKS is a clear start-up error', async (t) => {
