@@ -37,9 +37,6 @@ export interface AdmissionOptions {
   readonly stateDir: string;
 }
 
-/** How long the identities of protected files are trusted before they are looked up again. */
-const PROTECTED_REFRESH_MS = 1000;
-
 /** Whether `path` is `dir` or lies below it; both absolute and with links resolved. Pure. */
 export function isWithin(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
@@ -57,8 +54,8 @@ export function isWithin(path: string, dir: string): boolean {
  * refused anyway (a device or FIFO outside the volume); where /proc is missing, the
  * descriptor's identity must be that of the path checked.
  */
-export function admittingFs(fs: TailFs & LinkFs, opts: AdmissionOptions, now: () => number = Date.now): TailFs {
-  const admission = new Admission(fs, opts, now);
+export function admittingFs(fs: TailFs & LinkFs, opts: AdmissionOptions): TailFs {
+  const admission = new Admission(fs, opts);
   return {
     stat: (path) => fs.stat(path),
     readdir: (dir) => fs.readdir(dir),
@@ -72,22 +69,16 @@ export function admittingFs(fs: TailFs & LinkFs, opts: AdmissionOptions, now: ()
 class Admission {
   readonly #fs: TailFs & LinkFs;
   readonly #opts: AdmissionOptions;
-  readonly #now: () => number;
   /** The roots with links resolved, once they exist. */
   readonly #roots = new Map<string, string>();
+  /** The state dir with links resolved, once it exists. */
   #stateDir: string | undefined;
-  /** Identities of the protected files seen so far: a replaced secret stays a secret. */
-  readonly #secrets = new Set<string>();
-  /** Identities in the state dir at the last look (its files are replaced on every write). */
-  #stateFiles = new Set<string>();
-  #refreshedMs = -Infinity;
   /** Whether the system names a descriptor's file (Linux /proc): then the identity check by path is not needed. */
   #procFd = false;
 
-  constructor(fs: TailFs & LinkFs, opts: AdmissionOptions, now: () => number) {
+  constructor(fs: TailFs & LinkFs, opts: AdmissionOptions) {
     this.#fs = fs;
     this.#opts = opts;
-    this.#now = now;
   }
 
   async open(path: string): Promise<number> {
@@ -146,36 +137,27 @@ class Admission {
     return false;
   }
 
+  /**
+   * Looked up at each open, never from a list kept: a deleted file's inode is soon reused
+   * (the checkpoint is replaced on every write), and a log file on it must not be refused.
+   * A handful of stats, and opens are rare (once per file).
+   */
   async #isProtected(st: FileStat, at: string | undefined): Promise<boolean> {
-    await this.#refresh();
-    const id = identityOf(st);
-    if (this.#secrets.has(id) || this.#stateFiles.has(id)) return true;
-    return at !== undefined && this.#stateDir !== undefined && isWithin(at, this.#stateDir);
-  }
-
-  /** Looks the protected files up again, at most every PROTECTED_REFRESH_MS (opens are rare; a flood of them is not). */
-  async #refresh(): Promise<void> {
-    const now = this.#now();
-    if (now - this.#refreshedMs < PROTECTED_REFRESH_MS) return;
-    this.#refreshedMs = now;
     const fs = this.#fs;
+    const id = identityOf(st);
     const idOf = async (path: string) => identityOf(await fs.stat(path));
-    for (const file of this.#opts.protectedFiles) {
-      // Through links: a Kubernetes Secret's file is a link to the current version.
-      const id = await idOf(file).catch(() => undefined);
-      if (id !== undefined) this.#secrets.add(id);
-    }
+    // Through links: a Kubernetes Secret's file is a link to the current version.
+    for (const file of this.#opts.protectedFiles) if ((await idOf(file).catch(() => undefined)) === id) return true;
     const dir = this.#opts.stateDir;
-    const files = new Set<string>();
     try {
       this.#stateDir ??= await fs.realpath(dir);
-      for (const e of await fs.readdir(dir)) {
-        const id = await idOf(join(dir, e.name)).catch(() => undefined);
-        if (id !== undefined) files.add(id);
-      }
+      if (at !== undefined && isWithin(at, this.#stateDir)) return true;
+      // A hard link to a file in it can only be on its device.
+      if ((await fs.stat(dir)).dev !== st.dev) return false;
+      for (const e of await fs.readdir(dir)) if ((await idOf(join(dir, e.name)).catch(() => undefined)) === id) return true;
     } catch {
       // No state dir yet: nothing to protect in it.
     }
-    this.#stateFiles = files;
+    return false;
   }
 }
