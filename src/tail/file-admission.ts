@@ -73,7 +73,7 @@ class Admission {
   readonly #roots = new Map<string, string>();
   /** The state dir with links resolved, once it exists. */
   #stateDir: string | undefined;
-  /** Whether the system names a descriptor's file (Linux /proc): then the identity check by path is not needed. */
+  /** Whether the system names a descriptor's file (Linux /proc): then nothing need be checked before the open. */
   #procFd = false;
 
   constructor(fs: TailFs & LinkFs, opts: AdmissionOptions) {
@@ -84,18 +84,18 @@ class Admission {
   async open(path: string): Promise<number> {
     const fs = this.#fs;
     const mode = this.#opts.followSymlinks;
+    // Where the descriptor cannot say where its file is, the file it must turn out to be.
     let expected: string | undefined;
-    if (mode === 'none' && (await fs.lstat(path)).isSymbolicLink()) throw new RefusedError('symlink', path);
-    if (mode !== 'any') {
+    if (mode !== 'any' && !this.#procFd) {
       const real = await fs.realpath(path);
       if (!(await this.#inVolume(real))) throw new RefusedError('outside_volume', path);
-      if (!this.#procFd) expected = identityOf(await fs.stat(real));
+      expected = identityOf(await fs.stat(real));
     }
     let fd: number;
     try {
       fd = await fs.open(path, mode === 'none');
     } catch (error) {
-      // O_NOFOLLOW met a link: one swapped in since the lstat.
+      // O_NOFOLLOW met a link.
       if (errorCode(error) === 'ELOOP' && mode === 'none') throw new RefusedError('symlink', path);
       throw error;
     }
@@ -140,7 +140,7 @@ class Admission {
   /**
    * Looked up at each open, never from a list kept: a deleted file's inode is soon reused
    * (the checkpoint is replaced on every write), and a log file on it must not be refused.
-   * A handful of stats, and opens are rare (once per file).
+   * A stat per protected file; the state dir is listed only for a file with several names.
    */
   async #isProtected(st: FileStat, at: string | undefined): Promise<boolean> {
     const fs = this.#fs;
@@ -152,8 +152,8 @@ class Admission {
     try {
       this.#stateDir ??= await fs.realpath(dir);
       if (at !== undefined && isWithin(at, this.#stateDir)) return true;
-      // A hard link to a file in it can only be on its device.
-      if ((await fs.stat(dir)).dev !== st.dev) return false;
+      // A file with one name has it at `at`. A hard link to a state file is on its device.
+      if ((at !== undefined && st.nlink < 2) || (await fs.stat(dir)).dev !== st.dev) return false;
       for (const e of await fs.readdir(dir)) if ((await idOf(join(dir, e.name)).catch(() => undefined)) === id) return true;
     } catch {
       // No state dir yet: nothing to protect in it.

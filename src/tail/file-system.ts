@@ -3,7 +3,7 @@
 // inodes, renames, copies and truncation under open descriptors), and the real one is a
 // thin wrapper over node:fs.
 import { close, constants, fstat, open, read, type Stats } from 'node:fs';
-import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
 
@@ -47,7 +47,6 @@ export interface TailFs {
 export interface LinkFs {
   /** The path with every link resolved (realpath(3)). */
   realpath(path: string): Promise<string>;
-  lstat(path: string): Promise<FileStat & { isSymbolicLink(): boolean }>;
   /** The path an open descriptor's file has now, with links resolved; undefined where the system does not say. */
   fdPath(fd: number): Promise<string | undefined>;
 }
@@ -80,7 +79,6 @@ export const nodeFs: TailFs & LinkFs = {
     ),
   close: (fd) => closeAsync(fd),
   realpath: async (path) => decodeName(await realpath(fsPath(path), { encoding: 'buffer' })),
-  lstat: (path) => lstat(fsPath(path)) as Promise<Stats>,
   async fdPath(fd) {
     // Linux: the descriptor's link in /proc names the file it was opened on, links resolved.
     try {

@@ -97,7 +97,7 @@ t.test("tailship's own secrets and state are refused by identity, whatever the l
     const fs = admittingFs(nodeFs, w.opts(mode));
     t.equal(await verdict(fs, join(w.volume, 'hard.log')), 'protected', `${mode}: hard link to the token`);
     const viaLink = await verdict(fs, join(w.volume, 'token.log'));
-    t.equal(viaLink, mode === 'within' ? 'outside_volume' : mode === 'none' ? 'symlink' : 'protected', `${mode}: link to the token`);
+    t.equal(viaLink, mode === 'none' ? 'symlink' : 'protected', `${mode}: link to the token`);
   }
   const any = admittingFs(nodeFs, w.opts('any'));
   t.equal(await verdict(any, join(w.volume, 'state.log')), 'protected', 'any: link to the checkpoint file');
