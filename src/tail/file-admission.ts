@@ -47,12 +47,14 @@ export function isWithin(path: string, dir: string): boolean {
  * any part of tail/ opens (at a watched path, a rotated generation, a copy) passes the
  * same checks. `open` throws a `RefusedError` for a file that is not to be read.
  *
- * The decisive checks are made on the opened descriptor, so a link swapped between a
- * check and the open gains nothing: the file must be regular (fstat), must not be a
+ * The checks are made on the opened descriptor, so a link swapped between a look at the
+ * path and the open gains nothing: the file must be regular (fstat), must not be a
  * protected identity (dev:inode), and its path as the kernel names it (/proc/self/fd)
- * must lie in the volume. The checks by path before the open only spare opening what is
- * refused anyway (a device or FIFO outside the volume); where /proc is missing, the
- * descriptor's identity must be that of the path checked.
+ * must lie in the volume. Where /proc is missing, the path is resolved before the open
+ * and the descriptor's identity must be that of the file it resolved to. The open is
+ * non-blocking (a FIFO swapped in does not hang it) and, for `none`, does not follow a
+ * link. (Watched paths that are not regular files are refused before any open, by the
+ * tail manager, so a device is never opened.)
  */
 export function admittingFs(fs: TailFs & LinkFs, opts: AdmissionOptions): TailFs {
   const admission = new Admission(fs, opts);

@@ -168,8 +168,6 @@ export class TailManager {
     if (st.isDirectory()) return;
     const id = identityOf(st);
     if (this.#refused.get(path)?.identity === id) return;
-    // A FIFO, socket or device: not opened at all (opening a device can do things).
-    if (!st.isFile()) return this.#refuse(path, id, 'not_regular');
     const prev = this.#registry.at(path);
     if (prev === id) {
       const t = this.#registry.tailers.get(id);
@@ -185,6 +183,8 @@ export class TailManager {
       // Generations may have come and gone at this path since the last look.
       for (const a of await this.#finder.look(dirname(path), undefined, Date.now())) this.#adopt(a, Date.now());
     }
+    // A FIFO, socket or device: not opened at all (opening a device can do things).
+    if (!st.isFile()) return this.#refuse(path, id, 'not_regular');
     const existing = this.#registry.tailers.get(id);
     if (existing) {
       // A known file under another name: a rotated name the globs match, or a symlink —

@@ -35,11 +35,14 @@ t.test('default (within): links out, the token by hard link and a FIFO are refus
   mkdirSync(secrets);
   const token = join(secrets, 'token');
   writeFileSync(token, `${SECRET}\n`);
+  const privateFile = join(secrets, 'private.txt');
+  writeFileSync(privateFile, 'private-data\n');
   const data = join(logs, 'data');
   mkdirSync(data);
   writeFileSync(join(logs, 'access.log'), 'access.log seq=0\n');
   writeFileSync(join(data, 'app-1.txt'), 'app seq=0\n');
   // What a compromised nginx can leave in the volume.
+  symlinkSync(privateFile, join(logs, 'escape.log'));
   symlinkSync(token, join(logs, 'evil.log'));
   linkSync(token, join(logs, 'hard.log')); // the same filesystem here: a hard link works
   t.equal(spawnSync('mkfifo', [join(logs, 'pipe.log')]).status, 0, 'FIFO made');
@@ -61,7 +64,7 @@ t.test('default (within): links out, the token by hard link and a FIFO are refus
   appendFileSync(join(logs, 'access.log'), 'access.log seq=1\n');
   await waitFor('the lines after the re-pointing', () => collector.records.length >= 4);
 
-  const want = { outside_volume: 1, protected: 1, not_regular: 1 };
+  const want = { outside_volume: 1, protected: 2, not_regular: 1 };
   await waitFor('the refusals counted', async () => {
     for (const [reason, n] of Object.entries(want)) if ((await refusedCount(ts, reason)) !== n) return false;
     return true;
@@ -74,11 +77,12 @@ t.test('default (within): links out, the token by hard link and a FIFO are refus
   }
   for (const [reason, n] of Object.entries(want)) t.equal(await refusedCount(ts, reason), n, `${reason} counted once`);
   const warned = ts.logs.filter((l) => l['msg'] === REFUSED_MSG).map((l) => `${String(l['path']).slice(logs.length + 1)} ${l['reason']}`);
-  t.same(warned.sort(), ['evil.log outside_volume', 'hard.log protected', 'pipe.log not_regular'], 'one warning per path');
+  const expected = ['escape.log outside_volume', 'evil.log protected', 'hard.log protected', 'pipe.log not_regular'];
+  t.same(warned.sort(), expected, 'one warning per path');
   const status = await ts.status();
   t.same(
     status.refusedFiles.map((f: { path: string; reason: string }) => `${f.path.slice(logs.length + 1)} ${f.reason}`).sort(),
-    ['evil.log outside_volume', 'hard.log protected', 'pipe.log not_regular'],
+    expected,
     '/status lists them',
   );
   t.same(
@@ -87,6 +91,7 @@ t.test('default (within): links out, the token by hard link and a FIFO are refus
     'the volume\'s lines, each once, and nothing else',
   );
   secretNowhere(t, collector, ts);
+  t.notOk(collector.requests.some((r) => r.body.includes('private-data')), 'nor the file out of the volume');
   t.same(await ts.stop(), { code: 0, signal: null }, 'a FIFO in the volume does not hang the exit');
   secretNowhere(t, collector, ts);
 });
@@ -110,22 +115,35 @@ t.test('TAILSHIP_FOLLOW_SYMLINKS=any: tailship\'s token and its state dir inside
   for (let i = 1; i <= 20; i++) appendFileSync(join(logs, 'access.log'), `access.log seq=${i}\n`);
   await waitFor('every line', () => collector.records.length >= 21);
   // The checkpoint file exists now and has been rewritten: looked at and refused.
-  await waitFor('the token and the state refused', async () => (await refusedCount(ts, 'protected')) >= 3);
-  const refused = (await ts.status()).refusedFiles.map((f: { path: string }) => f.path.slice(logs.length + 1));
-  for (const p of ['token.log', 'checkpoint-link.log', 'state/checkpoints.json']) t.ok(refused.includes(p), `${p} refused`);
+  const want = ['checkpoint-link.log protected', 'state/checkpoints.json protected', 'token.log protected'];
+  const refused = async () =>
+    (await ts.status()).refusedFiles.map((f: { path: string; reason: string }) => `${f.path.slice(logs.length + 1)} ${f.reason}`);
+  await waitFor('the token and the state refused', async () => {
+    const r = await refused();
+    return want.every((w) => r.includes(w));
+  });
+  t.ok((await refusedCount(ts, 'protected')) >= 3, 'counted');
   t.notOk(collector.records.some((r) => !String(r['message']).startsWith('access.log')), 'only the log was shipped');
   secretNowhere(t, collector, ts);
   t.same(await ts.stop(), { code: 0, signal: null });
 });
 
-t.test('TAILSHIP_FOLLOW_SYMLINKS=none: a link is refused even inside the volume', async (t) => {
+t.test('TAILSHIP_FOLLOW_SYMLINKS=none: a link is refused even inside the volume; a token file in it too', async (t) => {
   const { logs, state } = tempDirs();
   writeFileSync(join(logs, 'access.log'), 'access.log seq=0\n');
   symlinkSync(join(logs, 'access.log'), join(logs, 'current.log'));
+  // The token itself in the watched folder, a regular file the globs match.
+  const token = join(logs, 'token.log');
+  writeFileSync(token, `${SECRET}\n`);
   const collector = await startCollector(t);
-  const ts = await startTailship(t, collector, state, { TAILSHIP_INCLUDE: `${logs}/*.log`, TAILSHIP_FOLLOW_SYMLINKS: 'none' });
-  await waitFor('the refusal', async () => (await refusedCount(ts, 'symlink')) === 1);
+  const ts = await startTailship(t, collector, state, {
+    TAILSHIP_INCLUDE: `${logs}/*.log`,
+    TAILSHIP_FOLLOW_SYMLINKS: 'none',
+    TAILSHIP_AUTH_BEARER_TOKEN_FILE: token,
+  });
+  await waitFor('the refusals', async () => (await refusedCount(ts, 'symlink')) === 1 && (await refusedCount(ts, 'protected')) === 1);
   await waitFor('the line', () => collector.records.length >= 1);
+  secretNowhere(t, collector, ts);
   t.same(collector.records.map((r) => r['message']), ['access.log seq=0']);
   t.same(collector.records.map((r) => r['file']), [join(logs, 'access.log')], 'read by its own name only');
 });
