@@ -118,6 +118,10 @@ class Admission {
     this.#procFd = at !== undefined;
     if (await this.#isProtected(st, at)) throw new RefusedError('protected', path);
     if (mode === 'any') return;
+    // /proc answered before and not now (the file went meanwhile?): not a verdict, a retry.
+    if (at === undefined && expected === undefined) {
+      throw Object.assign(new Error('where the descriptor leads is not known'), { code: 'EAGAIN' });
+    }
     if (at !== undefined ? !(await this.#inVolume(at)) : identityOf(st) !== expected) {
       throw new RefusedError('outside_volume', path);
     }
