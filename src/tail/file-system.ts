@@ -2,8 +2,8 @@
 // truncation rules are then specified by in-process tests on a fake file system (with
 // inodes, renames, copies and truncation under open descriptors), and the real one is a
 // thin wrapper over node:fs.
-import { close, constants, fstat, open, read, type Stats } from 'node:fs';
-import { readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { close, constants, fstat, open, read, readlinkSync, type Stats } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
 
@@ -81,8 +81,10 @@ export const nodeFs: TailFs & LinkFs = {
   realpath: async (path) => decodeName(await realpath(fsPath(path), { encoding: 'buffer' })),
   async fdPath(fd) {
     // Linux: the descriptor's link in /proc names the file it was opened on, links resolved.
+    // Synchronous: procfs answers from memory, and a trip through the thread pool costs
+    // more than the call.
     try {
-      const at = decodeName(await readlink(`/proc/self/fd/${fd}`, { encoding: 'buffer' }));
+      const at = decodeName(readlinkSync(`/proc/self/fd/${fd}`, { encoding: 'buffer' }));
       return at.startsWith('/') ? at : undefined;
     } catch {
       return undefined;
