@@ -17,6 +17,8 @@ import { CollectorClient } from './ship/collector-client.js';
 import { DEAD_LETTER_FILE, DeadLetterFile } from './ship/dead-letter.js';
 import { createProtocol, type Protocol } from './ship/protocol.js';
 import { Shipper } from './ship/shipper.js';
+import { admittingFs } from './tail/file-admission.js';
+import { nodeFs } from './tail/file-system.js';
 import { globSet } from './tail/glob-set.js';
 import { TailManager } from './tail/tail-manager.js';
 
@@ -93,14 +95,17 @@ export class Pipeline {
       this.#telemetry.ship,
       (batch, bufferFree) => this.#batcher.acknowledge(batch, bufferFree),
     );
+    const globs = globSet(c.sources.include, c.sources.exclude);
+    const fs = admittingFs(nodeFs, { ...options.admissionConfig(c), roots: globs.roots.map((r) => r.dir) });
     const tail = new TailManager(
-      globSet(c.sources.include, c.sources.exclude),
+      globs,
       // An unreadable checkpoint (set aside) tells nothing: the rotated files there are history.
       options.tailOptions(c, !this.#store.existed, this.#store.writtenMs > 0 ? this.#store.writtenMs : Date.now()),
       this.#records,
       this.#budget,
       this.#telemetry.tail,
       checkpoints,
+      fs,
     );
     this.#tail = tail;
     await tail.start();

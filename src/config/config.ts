@@ -3,6 +3,7 @@ import type { KubernetesMeta } from '../record/kubernetes-meta.js';
 import type { AuthOptions } from '../ship/auth.js';
 import type { ProtocolOptions } from '../ship/protocol.js';
 import type { CollectorTlsOptions } from '../ship/tls-options.js';
+import type { FollowSymlinks } from '../tail/file-admission.js';
 import type { RecordsConfig } from './record-config.js';
 
 export interface Config {
@@ -15,6 +16,8 @@ export interface Config {
     readonly pollIntervalMs: number;
     readonly pollOnly: boolean;
     readonly rotateWaitMs: number;
+    /** Where a watched path may lead (tail/file-admission.ts). */
+    readonly followSymlinks: FollowSymlinks;
   };
   /** The log volume's disk space (README, "Disk space on the shared volume"). */
   readonly disk: {

@@ -7,6 +7,7 @@
 // zod, measured, costs 6–7 MiB of resident memory for the life of the process, about a
 // tenth of what the memory bound leaves the process beyond its budget.
 import { PARSER_NAMES } from '../record/parser.js';
+import { FOLLOW_SYMLINKS } from '../tail/file-admission.js';
 import { isHostName } from './host-name.js';
 import { parseDuration, parseList, parsePairs, parseParserRules, parseSize } from './env-values.js';
 
@@ -141,6 +142,7 @@ const ENV_SPEC = {
   TAILSHIP_POLL_INTERVAL: duration(undefined, 10).withDefault('1s'),
   TAILSHIP_POLL_ONLY: boolean.withDefault('false'),
   TAILSHIP_ROTATE_WAIT: duration().withDefault('5s'),
+  TAILSHIP_FOLLOW_SYMLINKS: oneOf(FOLLOW_SYMLINKS).withDefault('within'),
   // Disk space on the log volume
   TAILSHIP_RECLAIM_ACKED: boolean.withDefault('false'),
   TAILSHIP_VOLUME_LIMIT: size(1024 * 1024).optional(),

@@ -151,6 +151,7 @@ function toConfig(e: Env, env: NodeJS.ProcessEnv): Config {
       pollIntervalMs: e.TAILSHIP_POLL_INTERVAL,
       pollOnly: e.TAILSHIP_POLL_ONLY,
       rotateWaitMs: e.TAILSHIP_ROTATE_WAIT,
+      followSymlinks: e.TAILSHIP_FOLLOW_SYMLINKS,
     },
     disk: { reclaimAcked: e.TAILSHIP_RECLAIM_ACKED, volumeLimitBytes: e.TAILSHIP_VOLUME_LIMIT },
     state: { dir: e.TAILSHIP_STATE_DIR, checkpointIntervalMs: e.TAILSHIP_CHECKPOINT_INTERVAL },

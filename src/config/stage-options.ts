@@ -7,7 +7,7 @@ import type { RecordContext } from '../record/log-record.js';
 import type { RecordOptions } from '../record/record-assembler.js';
 import type { CollectorClientOptions } from '../ship/collector-client.js';
 import type { ShipperOptions } from '../ship/shipper.js';
-import type { TailOptions } from '../tail/tail-interfaces.js';
+import type { AdmissionConfig, TailOptions } from '../tail/tail-interfaces.js';
 import type { Config } from './config.js';
 
 /** Checkpoints of files not open for a day are forgotten. */
@@ -45,6 +45,19 @@ export function tailOptions(c: Config, firstRun: boolean, knownSinceMs: number):
 
 export function reclaimOptions(c: Config): ReclaimOptions {
   return { enabled: c.disk.reclaimAcked, volumeLimitBytes: c.disk.volumeLimitBytes };
+}
+
+/**
+ * What the tail refuses to open (README, "What tailship refuses to read"): links out of the
+ * volume as TAILSHIP_FOLLOW_SYMLINKS says, and every file tailship reads for itself.
+ */
+export function admissionConfig(c: Config): AdmissionConfig {
+  const own = [c.auth.bearerTokenFile, c.auth.basicPasswordFile, c.tls.caFile, c.tls.certFile, c.tls.keyFile];
+  return {
+    followSymlinks: c.sources.followSymlinks,
+    protectedFiles: own.filter((f): f is string => f !== undefined),
+    stateDir: c.state.dir,
+  };
 }
 
 export function recordOptions(c: Config): RecordOptions {

@@ -15,6 +15,11 @@ export function createMetrics() {
     linesTruncated: counter('lines_truncated_total', 'Lines longer than TAILSHIP_MAX_LINE_BYTES, cut to the limit.'),
     parseErrors: counter('parse_errors_total', 'Lines the parser could not read, shipped unparsed with parse_error.', ['parser']),
     filesWatched: gauge('files_watched', 'Files open for tailing (including rotated ones being drained).'),
+    filesRefused: counter(
+      'files_refused_total',
+      'Files not read: outside the volume, a link where none may be, tailship\'s own secrets or state, or not a regular file.',
+      ['reason'],
+    ),
     fileOpenErrors: counter('file_open_errors_total', 'Failed attempts to open or read a matched file.', ['code']),
     rotations: counter('rotations_total', 'Files that left their watched path (renamed away, replaced or deleted).'),
     truncations: counter('truncations_total', 'Files truncated under tailship (copytruncate, rewrites in place); read again from 0.'),

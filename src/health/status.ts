@@ -17,7 +17,7 @@ export interface PipelineState {
   readonly started: boolean;
   readonly draining: boolean;
   readonly stopped: boolean;
-  readonly tail: Pick<TailManager, 'started' | 'files' | 'errors' | 'openFiles'> | undefined;
+  readonly tail: Pick<TailManager, 'started' | 'files' | 'errors' | 'refused' | 'openFiles'> | undefined;
   readonly shipper: Pick<Shipper<unknown>, 'state' | 'pending' | 'inFlight'> | undefined;
   readonly budget: Pick<MemoryBudget, 'usedBytes' | 'limitBytes'>;
   readonly batcher: Pick<Batcher<unknown>, 'open' | 'lastAcknowledgedMs'>;
@@ -46,6 +46,8 @@ export interface PipelineStatus {
   readonly draining: boolean;
   readonly files: readonly FileStatus[];
   readonly fileErrors: ReadonlyArray<{ path: string; code: string }>;
+  /** Files not read and why (file-admission.ts), the most recent 100. */
+  readonly refusedFiles: ReadonlyArray<{ path: string; reason: string }>;
   readonly collector: CollectorStatus;
   /** Bytes of the files read and not yet acknowledged (unacknowledged-bytes.ts). */
   readonly unacknowledgedBytes: number;
@@ -134,6 +136,7 @@ export class PipelineHealth implements HealthSource {
       draining: s.draining,
       files,
       fileErrors: s.tail?.errors() ?? [],
+      refusedFiles: s.tail?.refused() ?? [],
       collector: collectorStatus(this.#collectorUrl, s.shipper?.state ?? initialCollectorState()),
       unacknowledgedBytes: unacknowledgedBytes(files),
       memory: { usedBytes: s.budget.usedBytes, limitBytes: s.budget.limitBytes, process: process.memoryUsage() },

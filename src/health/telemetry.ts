@@ -5,6 +5,7 @@ import type { DiskStatus, ReclaimObserver } from '../reclaim/reclaimer.js';
 import type { RecordObserver } from '../record/record-assembler.js';
 import type { CollectorClientEvents } from '../ship/collector-client.js';
 import type { ShipObserver } from '../ship/shipper.js';
+import { nameText } from '../tail/file-system.js';
 import type { FileStatus, TailObserver } from '../tail/tail-interfaces.js';
 import { unacknowledgedBytes } from '../ack/unacknowledged-bytes.js';
 import type { Metrics } from './metrics.js';
@@ -60,31 +61,35 @@ export class Telemetry {
     const diskLog = log.child({ component: 'disk' });
 
     this.tail = {
-      fileOpened: (path, offset, resumed) => tailLog.info({ path, offset, resumed }, 'file opened'),
-      fileClosed: (path, deleted) => tailLog.info({ path, deleted }, 'file closed'),
+      fileOpened: (path, offset, resumed) => tailLog.info({ path: nameText(path), offset, resumed }, 'file opened'),
+      fileClosed: (path, deleted) => tailLog.info({ path: nameText(path), deleted }, 'file closed'),
       truncated: (path, previousOffset) => {
         m.truncations.inc();
-        tailLog.warn({ path, previousOffset }, 'file truncated; reading it again from the start');
+        tailLog.warn({ path: nameText(path), previousOffset }, 'file truncated; reading it again from the start');
       },
       rotated: (path) => {
         m.rotations.inc();
-        tailLog.info({ path }, 'file rotated');
+        tailLog.info({ path: nameText(path) }, 'file rotated');
       },
       generationFound: (path, found) => {
         m.generationsFound.inc();
-        tailLog.info({ path, found }, 'rotated file never seen at its path; reading it');
+        tailLog.info({ path: nameText(path), found: nameText(found) }, 'rotated file never seen at its path; reading it');
       },
       copyFound: (path, copy, offset) => {
         m.copiesRead.inc();
-        tailLog.info({ path, copy, offset }, 'truncated file; reading the rest of its content from its copy');
+        tailLog.info({ path: nameText(path), copy: nameText(copy), offset }, 'truncated file; reading the rest of its content from its copy');
       },
       lost: (path, bytes, reason) => {
         if (bytes !== undefined) m.rotationLostBytes.inc(bytes);
-        tailLog.error({ path, bytes: bytes ?? 'unknown', reason }, 'bytes lost to rotation');
+        tailLog.error({ path: nameText(path), bytes: bytes ?? 'unknown', reason }, 'bytes lost to rotation');
       },
       openFailed: (path, code) => {
         m.fileOpenErrors.inc({ code });
-        tailLog.warn({ path, code }, 'cannot read file; will retry');
+        tailLog.warn({ path: nameText(path), code }, 'cannot read file; will retry');
+      },
+      refused: (path, reason) => {
+        m.filesRefused.inc({ reason });
+        tailLog.warn({ path: nameText(path), reason }, 'file not read: see "What tailship refuses to read" in the README');
       },
       bytesRead: (n) => m.bytesRead.inc(n),
       failed: (error) => tailLog.error({ err: error }, 'file discovery failed; will retry'),

@@ -9,7 +9,10 @@ import { guardFields, reservedKeys } from './reserved-names.js';
 /** The file a line came from, as the record side needs it. */
 export interface LineSource {
   readonly key: string;
+  /** The path that chooses the file's parser and multiline rule (globs match it). */
   readonly path: string;
+  /** The path as records show it, when that differs (a file name that is not UTF-8). */
+  readonly name?: string;
   readonly ackQueue: AckQueue;
 }
 
@@ -139,7 +142,7 @@ export class RecordAssembler {
         const p = this.#scratch;
         p.line = line;
         p.key = src.key;
-        p.file = src.path;
+        p.file = src.name ?? src.path;
         p.offset = start;
         p.truncated = truncated;
         p.timeMs = nowMs;
@@ -153,7 +156,7 @@ export class RecordAssembler {
           message: line.toString('utf8'),
           timeMs: nowMs,
           readTimeMs: nowMs,
-          file: src.path,
+          file: src.name ?? src.path,
           offset: start,
           id: recordId(src.key, start),
           truncated,
@@ -167,7 +170,7 @@ export class RecordAssembler {
     // Decoded now: `line` is a view of the tail's read buffer, reused after this call.
     const message = line.toString('utf8');
     if (plan.multiline === undefined) {
-      this.#finish(src.key, src.path, src.ackQueue, plan, message, start, end, start, truncated, nowMs, nowMs);
+      this.#finish(src.key, src.name ?? src.path, src.ackQueue, plan, message, start, end, start, truncated, nowMs, nowMs);
       return;
     }
     let held = this.#pending.get(src);
@@ -194,7 +197,7 @@ export class RecordAssembler {
     this.#pending.set(src, {
       src,
       key: src.key,
-      path: src.path,
+      path: src.name ?? src.path,
       queue: src.ackQueue,
       plan,
       start,

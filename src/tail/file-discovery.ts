@@ -36,7 +36,7 @@ export class FileDiscovery {
     return !this.#useEvents || this.#watcher !== undefined;
   }
 
-  /** Walks every root and returns the matching file paths (files or links to files). */
+  /** Walks every root and returns the matching paths that are not directories. */
   async scan(): Promise<Scan> {
     const scan: Scan = { paths: [], dirs: new Map() };
     for (const root of this.#globs.roots) {
@@ -60,7 +60,8 @@ export class FileDiscovery {
       const path = join(dir, e.name);
       if (e.isDirectory) {
         if (depth > 0) await this.#walk(path, depth - 1, scan);
-      } else if ((e.isFile || e.isSymbolicLink) && this.#globs.matches(path)) {
+      } else if (this.#globs.matches(path)) {
+        // Files, links, and what is neither (a FIFO, a device): those are refused, visibly.
         scan.paths.push(path);
       }
     }
@@ -73,7 +74,10 @@ export class FileDiscovery {
       this.#watcher = watch([], {
         ignoreInitial: true,
         atomic: false,
-        followSymlinks: true,
+        // Not into linked folders: a link to / in the volume would have it watch the whole
+        // file system (measured: a link to /usr kept it walking for over a minute). The scan
+        // does not follow them either; a linked file's growth is seen by the scan.
+        followSymlinks: false,
         persistent: true,
         depth: MAX_DEPTH,
         ignored: (path, stats) => stats?.isFile() === true && !this.#globs.matches(path),

@@ -124,7 +124,7 @@ export class FileRegistry {
   /** Per-file state for /status and metrics. */
   statuses(): FileStatus[] {
     return [...this.tailers.values()].map((t) => ({
-      path: t.path,
+      path: t.name,
       identity: t.identity,
       readOffset: t.position,
       ackedOffset: t.ackQueue.committed,

@@ -1,7 +1,7 @@
 import { AckQueue } from '../ack/ack-queue.js';
 import type { CheckpointEntry } from '../checkpoint/checkpoint-format.js';
 import { FileSource, readHead, type ByteSource } from './byte-source.js';
-import { identityOf, type FileStat } from './file-system.js';
+import { identityOf, nameText, type FileStat } from './file-system.js';
 import { FINGERPRINT_BYTES, fingerprintHash } from './fingerprint.js';
 import { LineSplitter, type LineHandler } from './line-splitter.js';
 
@@ -56,6 +56,7 @@ export class FileTailer {
   #source: ByteSource | undefined;
   #key: string;
   #path: string;
+  #name: string;
   /** Watched paths that lead here now (several: a rotated name the globs match, a symlink). */
   readonly #paths = new Set<string>();
   #position: number;
@@ -83,6 +84,7 @@ export class FileTailer {
     this.#source = init.source;
     this.#final = init.final ?? false;
     this.#path = init.path;
+    this.#name = nameText(init.path);
     this.#key = init.key;
     this.#head = init.head;
     this.#position = init.offset;
@@ -105,6 +107,11 @@ export class FileTailer {
   /** The watched path shown in records: the most recent one that led here. */
   get path(): string {
     return this.#path;
+  }
+
+  /** `path` as text for records, logs and /status (file-system.ts, `nameText`); read per line, so kept. */
+  get name(): string {
+    return this.#name;
   }
 
   get ackQueue(): AckQueue {
@@ -173,6 +180,7 @@ export class FileTailer {
   attach(path: string): void {
     this.#paths.add(path);
     this.#path = path;
+    this.#name = nameText(path);
     this.#detachedAtMs = undefined;
   }
 

@@ -1,6 +1,7 @@
 // What the tail side is given (options) and what it hands on (lines to a LineSink) and
 // reports (a TailObserver, per-file status). The pipeline wires these; nothing else of
 // tail/ is visible outside it.
+import type { AdmissionOptions, RefusalReason } from './file-admission.js';
 import type { FileTailer } from './file-tailer.js';
 
 export interface TailOptions {
@@ -48,12 +49,18 @@ export interface TailObserver {
   /** Bytes of `path` that can no longer be read, and why; `bytes` undefined when not known. */
   lost?(path: string, bytes: number | undefined, reason: string): void;
   openFailed(path: string, code: string): void;
+  /** A file is not read, and never will be while `path` leads to it (file-admission.ts). */
+  refused?(path: string, reason: RefusalReason): void;
   bytesRead(n: number): void;
   /** Discovery work failed unexpectedly (an I/O error); it is tried again next tick. */
   failed(error: unknown): void;
 }
 
+/** What the admission of opened files needs from the configuration (file-admission.ts). */
+export type AdmissionConfig = Omit<AdmissionOptions, 'roots'>;
+
 export interface FileStatus {
+  /** As text (`nameText`): a byte of the name that is not UTF-8 shows as `\xNN`. */
   readonly path: string;
   readonly identity: string;
   readonly readOffset: number;

@@ -3,7 +3,8 @@ import type { MemoryBudget } from '../ack/memory-budget.js';
 import type { CheckpointEntry } from '../checkpoint/checkpoint-format.js';
 import { FileDiscovery, type Scan } from './file-discovery.js';
 import { FileRegistry } from './file-registry.js';
-import { errorCode, identityOf, nodeFs, type DirEntry, type FileStat, type TailFs } from './file-system.js';
+import { RefusedError, type RefusalReason } from './file-admission.js';
+import { errorCode, identityOf, nameText, nodeFs, type FileStat, type TailFs } from './file-system.js';
 import { FileTailer, type Generation } from './file-tailer.js';
 import { FINGERPRINT_BYTES } from './fingerprint.js';
 import { GenerationFinder, type Adoption } from './generation-finder.js';
@@ -14,6 +15,9 @@ import { truncationSeen } from './truncation.js';
 import { SerialQueue } from './serial-queue.js';
 import { TruncationHandler } from './truncation-handler.js';
 import type { FileStatus, LineSink, TailObserver, TailOptions } from './tail-interfaces.js';
+
+/** How many refused paths are remembered as reported (`#reported`). */
+const REPORTED_PATHS = 10_000;
 
 /**
  * The tail side's coordinator: discovery finds watched paths, a tailer reads each file
@@ -42,6 +46,18 @@ export class TailManager {
   readonly #reader: ReadScheduler;
   /** Paths that could not be opened, with the error code (for /status). */
   readonly #errors = new Map<string, string>();
+  /**
+   * Paths whose file is refused (file-admission.ts), with the identity the path led to: not
+   * opened again while it leads there, looked at again when it leads to another file.
+   * Most recent last.
+   */
+  readonly #refused = new Map<string, { identity: string; reason: RefusalReason }>();
+  /**
+   * Paths reported refused, and why: the report is made once per path, also when a path
+   * comes and goes (a temp file of a state dir inside the volume). The most recent
+   * REPORTED_PATHS only, so a flood of names cannot grow it.
+   */
+  readonly #reported = new Map<string, RefusalReason>();
   readonly #queue: SerialQueue;
   #pollTimer: NodeJS.Timeout | undefined;
   #initialScan = true;
@@ -129,6 +145,7 @@ export class TailManager {
     for (const path of scan.paths) await this.#reconcile(path, checked);
     for (const path of [...this.#registry.watchedPaths]) if (!seen.has(path)) await this.#reconcile(path, checked);
     for (const path of [...this.#errors.keys()]) if (!seen.has(path)) this.#errors.delete(path);
+    for (const path of [...this.#refused.keys()]) if (!seen.has(path)) this.#refused.delete(path);
     const now = Date.now();
     for (const t of [...this.#registry.tailers.values()]) if (!checked.has(t)) await this.#check(t, now);
     for (const a of await this.#finder.lookAround(scan.dirs, now)) this.#adopt(a, now);
@@ -148,8 +165,9 @@ export class TailManager {
       else this.#openFailed(path, code);
       return;
     }
-    if (!st.isFile()) return;
+    if (st.isDirectory()) return;
     const id = identityOf(st);
+    if (this.#refused.get(path)?.identity === id) return;
     const prev = this.#registry.at(path);
     if (prev === id) {
       const t = this.#registry.tailers.get(id);
@@ -165,25 +183,33 @@ export class TailManager {
       // Generations may have come and gone at this path since the last look.
       for (const a of await this.#finder.look(dirname(path), undefined, Date.now())) this.#adopt(a, Date.now());
     }
+    // A FIFO, socket or device: not opened at all (opening a device can do things).
+    if (!st.isFile()) return this.#refuse(path, id, 'not_regular');
     const existing = this.#registry.tailers.get(id);
     if (existing) {
-      // A known file under another name: a rotated name the globs match, or a symlink.
+      // A known file under another name: a rotated name the globs match, or a symlink —
+      // which the admission judges by its path too (with TAILSHIP_FOLLOW_SYMLINKS=none).
+      if (!(await this.#admitted(path, id))) return;
+      this.#refused.delete(path);
       this.#registry.map(path, existing);
       await this.#check(existing, Date.now());
       return;
     }
-    await this.#openAt(path);
+    await this.#openAt(path, id);
   }
 
-  async #openAt(path: string): Promise<void> {
+  /** `id`: the identity the path led to when looked at, remembered if the file is refused. */
+  async #openAt(path: string, id: string): Promise<void> {
     let file: OpenedFile;
     try {
       file = await openFile(this.#fs, path);
     } catch (error) {
-      this.#openFailed(path, errorCode(error));
+      if (error instanceof RefusedError) this.#refuse(path, id, error.reason);
+      else this.#openFailed(path, errorCode(error));
       return;
     }
     this.#errors.delete(path);
+    this.#refused.delete(path);
     const reg = this.#registry;
     const existing = reg.tailers.get(file.identity);
     if (existing || reg.copyOfOneBeingRead(path, file) || file.source.compressed) {
@@ -231,6 +257,32 @@ export class TailManager {
   #openFailed(path: string, code: string): void {
     if (this.#errors.get(path) !== code) this.#observer.openFailed(path, code);
     this.#errors.set(path, code);
+  }
+
+  /** Whether `path` passes the admission, for a file already open under another path. */
+  async #admitted(path: string, id: string): Promise<boolean> {
+    try {
+      await this.#fs.close(await this.#fs.open(path));
+    } catch (error) {
+      if (error instanceof RefusedError) {
+        this.#refuse(path, id, error.reason);
+        return false;
+      }
+      // Gone or unreadable now: the open file is what is read.
+    }
+    return true;
+  }
+
+  /** Reported once per path (again when the reason changes); the path is not opened again while it leads to `id`. */
+  #refuse(path: string, id: string, reason: RefusalReason): void {
+    this.#refused.delete(path); // most recent last
+    this.#refused.set(path, { identity: id, reason });
+    this.#errors.delete(path);
+    if (this.#reported.get(path) === reason) return;
+    this.#reported.delete(path);
+    this.#reported.set(path, reason);
+    if (this.#reported.size > REPORTED_PATHS) this.#reported.delete(this.#reported.keys().next().value!);
+    this.#observer.refused?.(path, reason);
   }
 
   #readFailed(t: FileTailer, code: string): void {
@@ -369,7 +421,12 @@ export class TailManager {
   }
 
   errors(): Array<{ path: string; code: string }> {
-    return [...this.#errors].map(([path, code]) => ({ path, code }));
+    return [...this.#errors].map(([path, code]) => ({ path: nameText(path), code }));
+  }
+
+  /** Paths whose file is refused, most recent last, at most `limit` of them (for /status). */
+  refused(limit = 100): Array<{ path: string; reason: RefusalReason }> {
+    return [...this.#refused].slice(-limit).map(([path, r]) => ({ path: nameText(path), reason: r.reason }));
   }
 
   /** Stops polling and reading and closes every descriptor. Idempotent. */
