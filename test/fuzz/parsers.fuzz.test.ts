@@ -208,3 +208,33 @@ t.test('times: a time written in any of the forms parsers read comes back to the
   });
   await holds(t, 'timestamps: ISO-8601 and $time_local round trips', property, 2000);
 });
+
+t.test('invalid UTF-8 in a line: each maximal invalid sequence becomes one U+FFFD, so those bytes are not recoverable', async (t) => {
+  // The rule (record-assembler.ts, decode): WHATWG/Unicode "substitution of maximal
+  // subparts". It loses information: different bytes give one message, and a U+FFFD
+  // the line really held looks the same as one put for bad bytes.
+  const decode = (b: number[]) => {
+    let message = '';
+    new RecordAssembler((r) => (message = r.message)).line(
+      { key: '0123456789abcdef', path: '/x', ackQueue: new AckQueue(0) },
+      Buffer.from(b),
+      0,
+      b.length + 1,
+      false,
+      0,
+    );
+    return message;
+  };
+  t.equal(decode([0x61, 0xff]), 'a\ufffd');
+  t.equal(decode([0x61, 0xfe]), 'a\ufffd', 'another invalid byte, the same message');
+  t.equal(decode([0x61, 0xef, 0xbf, 0xbd]), 'a\ufffd', 'a real U+FFFD, the same message');
+  t.equal(decode([0xf0, 0x9f, 0x98]), '\ufffd', 'a truncated sequence is one U+FFFD');
+  t.equal(decode([0xc0, 0x80]), '\ufffd\ufffd', 'an overlong form is two');
+  // What is kept: every valid sequence, exactly; the bytes around a bad one are intact.
+  const property = fc.property(bytes(200), bytes(200), (a, b) => {
+    const line = Buffer.concat([a, Buffer.from([0xff]), b]);
+    // 0xFF is never part of a sequence: what is before and after it decodes on its own.
+    return decode([...line]) === `${decodeUtf8Reference(a)}\ufffd${decodeUtf8Reference(b)}`;
+  });
+  await holds(t, 'record stage: valid bytes around invalid ones are kept', property, 1000);
+});
