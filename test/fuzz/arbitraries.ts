@@ -154,7 +154,10 @@ const parsedFields = (ctx: RecordContext): fc.Arbitrary<readonly ['json' | 'ngin
  */
 export const timeMs = fc.integer({ min: 1_000_003_600_000, max: 7_258_118_399_999 });
 
-/** A record as the record stage makes it, with hostile content wherever the input reaches. */
+/**
+ * A record with hostile content wherever input reaches it, wider than the record stage
+ * makes (a message with lone surrogates, fields no parser writes).
+ */
 export const record = (ctx: RecordContext): fc.Arbitrary<LogRecord> =>
   fc
     .record({
@@ -185,6 +188,8 @@ export const context: fc.Arbitrary<RecordContext> = fc
     host: anyString(20),
     pod: fc.option(anyString(20), { nil: undefined }),
     namespace: fc.option(anyString(10), { nil: undefined }),
+    node: fc.option(anyString(10), { nil: undefined }),
+    podIp: fc.option(fc.ipV6(), { nil: undefined }),
     container: fc.option(anyString(10), { nil: undefined }),
     fields: fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z][a-z0-9_.]{0,10}$/), anyString(20)), {
       maxLength: 3,
@@ -194,7 +199,7 @@ export const context: fc.Arbitrary<RecordContext> = fc
   })
   .map((c) => ({
     host: c.host,
-    kubernetes: { pod: c.pod, namespace: c.namespace, container: c.container },
+    kubernetes: { pod: c.pod, namespace: c.namespace, node: c.node, podIp: c.podIp, container: c.container },
     // TAILSHIP_FIELDS may not take a standard record name (config/record-config.ts).
     fields: c.fields.filter(([k]) => !STANDARD_KEYS.includes(k) && k !== 'time'),
     timestampField: '@timestamp',
