@@ -14,10 +14,8 @@ import type { LineParser, ParserName } from '../../src/record/parser.js';
 import { RecordAssembler } from '../../src/record/record-assembler.js';
 import { REGEX_NO_MATCH, RegexParser } from '../../src/record/regex-parser.js';
 import { LINE_TIME_MAX_MS, parseIso8601, parseTimeLocal } from '../../src/record/timestamps.js';
+import { anyValueJson } from '../../src/ship/encoders/otlp-value.js';
 import { anyString, bytes, decodeUtf8Reference, holds, lineBytes } from './arbitraries.js';
-
-/** Times a record may carry: 1970 up to 2200 (timestamps.ts). */
-const MAX_TIME_MS = LINE_TIME_MAX_MS;
 
 const REGEX_PATTERNS = [
   String.raw`^(?<remote>\S+) (?<rest>.*)$`,
@@ -36,11 +34,12 @@ function parsers(): LineParser[] {
 function wellFormed(parsed: ReturnType<LineParser['parse']>): boolean {
   if (typeof parsed === 'string') return REASONS.has(parsed);
   const { timeMs, fields } = parsed;
-  if (timeMs !== undefined && !(Number.isInteger(timeMs) && timeMs >= 0 && timeMs < MAX_TIME_MS)) {
+  if (timeMs !== undefined && !(Number.isInteger(timeMs) && timeMs >= 0 && timeMs < LINE_TIME_MAX_MS)) {
     throw new Error(`time ${timeMs} (${Number.isFinite(timeMs) ? new Date(timeMs).toISOString() : 'not finite'}) outside 1970–2200`);
   }
-  // Encoders write fields with jsonText: it must not throw and must give JSON.
+  // Encoders write fields with jsonText, and OTLP's with its own writer: neither may throw.
   JSON.parse(jsonText(fields));
+  JSON.parse(anyValueJson(fields)!);
   return true;
 }
 
@@ -196,7 +195,7 @@ t.test('exact numbers: any JSON number keeps its decimal value through parse and
 });
 
 t.test('times: a time written in any of the forms parsers read comes back to the millisecond', async (t) => {
-  const inRange = fc.integer({ min: 0, max: MAX_TIME_MS - 1 });
+  const inRange = fc.integer({ min: 0, max: LINE_TIME_MAX_MS - 1 });
   const property = fc.property(inRange, fc.integer({ min: -18 * 60, max: 18 * 60 }), (ms, offsetMin) => {
     const local = new Date(ms + offsetMin * 60_000);
     const p2 = (n: number) => String(n).padStart(2, '0');
