@@ -4,6 +4,15 @@ import { parseEpoch, parseIso8601 } from './timestamps.js';
 
 export const JSON_INVALID = 'json: invalid JSON';
 export const JSON_NOT_OBJECT = 'json: not a JSON object';
+export const JSON_TOO_DEEP = 'json: nested too deep';
+
+/**
+ * The deepest nesting of objects and arrays taken, as serde_json's default recursion
+ * limit (what Vector and other Rust collectors accept). Encoders write parsed values
+ * with recursive code (JSON.stringify, the OTLP value writer): a valid line nested a few
+ * thousand deep made them throw, and the file stopped at that line for good.
+ */
+export const MAX_JSON_DEPTH = 128;
 
 /**
  * A JSON object per line, merged into the record: its top-level keys become fields,
@@ -35,9 +44,12 @@ export class JsonParser implements LineParser {
     let value: unknown;
     try {
       value = parseJsonExact(message);
-    } catch {
-      return JSON_INVALID;
+    } catch (error) {
+      // lossless-json recurses: a deep line overflows its stack before the check below.
+      return error instanceof RangeError ? JSON_TOO_DEEP : JSON_INVALID;
     }
+    // Nesting deeper than the limit needs twice as many brackets: short lines skip the walk.
+    if (message.length > 2 * MAX_JSON_DEPTH && deeperThan(value, MAX_JSON_DEPTH)) return JSON_TOO_DEEP;
     const fields = value as Record<string, unknown>;
     let timeMs: number | undefined;
     for (const key of this.#timeKeys) {
@@ -54,6 +66,14 @@ export class JsonParser implements LineParser {
     }
     return { fields, timeMs };
   }
+}
+
+/** Whether objects and arrays in `value` nest more than `limit` deep (`value` itself is level 1). */
+function deeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (limit === 0) return true;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (deeperThan(v, limit - 1)) return true;
+  return false;
 }
 
 function isBlank(c: number): boolean {

@@ -1,6 +1,28 @@
 // Turning the times found in lines into milliseconds since the epoch. Pure and strict:
 // a time that does not have the expected shape is undefined, never a guess.
 
+/**
+ * Line times are taken from 1970 up to 2200 (epoch ms, end excluded); outside, the
+ * record keeps its read time. Every protocol can carry these: OTLP's `timeUnixNano` is
+ * an unsigned 64-bit count (nothing before 1970) and Loki's an int64 count of
+ * nanoseconds (nothing after 2262), so one odd line time outside them made the whole
+ * request invalid, and its batch dead-lettered.
+ */
+export const LINE_TIME_MAX_MS = 7_258_118_400_000;
+
+/** `ms` when it lies in the line-time window, else undefined. */
+function lineTime(ms: number): number | undefined {
+  return ms >= 0 && ms < LINE_TIME_MAX_MS ? ms : undefined;
+}
+
+/**
+ * A year a line time can be in (the window, widened by a day for zone offsets). Also
+ * keeps years 0–99 away from Date.UTC and the Date constructor, which read them as 1900–1999.
+ */
+function plausibleYear(year: number): boolean {
+  return year >= 1969 && year <= 2200;
+}
+
 const MONTHS: Readonly<Record<string, number>> = {
   Jan: 0,
   Feb: 1,
@@ -49,12 +71,12 @@ export function parseTimeLocal(s: string, i: number): number | undefined {
     s.charCodeAt(i + 20) !== 32 ||
     (sign !== 43 /* + */ && sign !== 45) /* - */ ||
     !(day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 60 && offsetMin <= 18 * 60) ||
-    Number.isNaN(year)
+    !plausibleYear(year)
   ) {
     return undefined;
   }
   const utc = Date.UTC(year, month, day, hour, minute, second);
-  return utc - (sign === 43 ? offsetMin : -offsetMin) * 60_000;
+  return lineTime(utc - (sign === 43 ? offsetMin : -offsetMin) * 60_000);
 }
 
 /**
@@ -81,8 +103,8 @@ export function parseErrorLogTime(s: string): number | undefined {
   if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 60)) {
     return undefined;
   }
-  if (Number.isNaN(year)) return undefined;
-  return new Date(year, month - 1, day, hour, minute, second).getTime();
+  if (!plausibleYear(year)) return undefined;
+  return lineTime(new Date(year, month - 1, day, hour, minute, second).getTime());
 }
 
 // Date and time, optional fraction, then Z or an offset; a space may stand for the T.
@@ -98,6 +120,8 @@ export function parseIso8601(text: string): number | undefined {
   if (text.length < 16 || text.length > 40) return undefined;
   const m = ISO_8601.exec(text);
   if (!m) return undefined;
+  const year = Number(m[1]);
+  if (!plausibleYear(year)) return undefined;
   const month = Number(m[2]);
   const day = Number(m[3]);
   const hour = Number(m[4]);
@@ -112,7 +136,7 @@ export function parseIso8601(text: string): number | undefined {
     if (offsetMin > 18 * 60) return undefined;
     if (m[8] === '-') offsetMin = -offsetMin;
   }
-  return Date.UTC(Number(m[1]), month - 1, day, hour, minute, second, ms) - offsetMin * 60_000;
+  return lineTime(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMin * 60_000);
 }
 
 /**
@@ -124,5 +148,5 @@ export function parseIso8601(text: string): number | undefined {
 export function parseEpoch(value: number): number | undefined {
   if (!Number.isFinite(value) || value <= 0) return undefined;
   const ms = value < 1e11 ? value * 1000 : value;
-  return ms >= 631_152_000_000 && ms < 7_258_118_400_000 ? Math.round(ms) : undefined;
+  return ms >= 631_152_000_000 && ms < LINE_TIME_MAX_MS ? Math.round(ms) : undefined;
 }

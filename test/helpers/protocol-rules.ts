@@ -105,8 +105,11 @@ function anyValueProblems(v: unknown, where: string, problems: string[]): void {
     return;
   }
   const keys = Object.keys(v);
+  // common.proto: "It is valid for all values to be unspecified in which case this
+  // AnyValue is considered to be 'empty'" — `{}`, how a null in an array is sent.
+  if (keys.length === 0) return;
   if (keys.length !== 1 || !ANY_VALUE_KEYS.includes(keys[0]!)) {
-    problems.push(`${where}: AnyValue must have exactly one of ${ANY_VALUE_KEYS.join('|')}, has ${keys.join(',')}`);
+    problems.push(`${where}: AnyValue must have at most one of ${ANY_VALUE_KEYS.join('|')}, has ${keys.join(',')}`);
     return;
   }
   const val = v[keys[0]!];

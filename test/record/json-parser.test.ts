@@ -1,7 +1,8 @@
 // The json parser: an object per line merged into the record, its time taken out once.
 import t from 'tap';
 import { ExactNumber } from '../../src/record/exact-number.js';
-import { JSON_INVALID, JSON_NOT_OBJECT, JsonParser } from '../../src/record/json-parser.js';
+import { JSON_INVALID, JSON_NOT_OBJECT, JSON_TOO_DEEP, JsonParser, MAX_JSON_DEPTH } from '../../src/record/json-parser.js';
+import { anyValueJson } from '../../src/ship/encoders/otlp-value.js';
 
 const T0 = Date.UTC(2026, 10, 25, 21, 0, 0);
 
@@ -119,4 +120,20 @@ t.test('a __proto__ key is data, not a prototype', async (t) => {
   }
   t.equal(({} as Record<string, unknown>)['polluted'], undefined, 'Object.prototype untouched');
   t.equal(JSON.stringify(got.fields), '{"__proto__":{"polluted":true},"a":1}', 'encodes as it came');
+});
+
+t.test('bug: a JSON line nested thousands deep made the encoders throw and stopped its file; it ships unparsed', async (t) => {
+  // JSON.parse took it, then JSON.stringify in the encoder overflowed the stack; the read
+  // loop saw the error as a read failure and retried the same line forever.
+  const nested = (depth: number, inner = '1') => `{"a":${'['.repeat(depth - 1)}${inner}${']'.repeat(depth - 1)}}`;
+  const p = new JsonParser('@timestamp');
+  t.equal(p.parse(nested(5000)), JSON_TOO_DEEP, 'deep, parsed by JSON.parse');
+  t.equal(p.parse(nested(5000, '12345678901234567890')), JSON_TOO_DEEP, 'deep, parsed by lossless-json');
+  t.equal(p.parse(nested(MAX_JSON_DEPTH + 1)), JSON_TOO_DEEP, 'one level past the limit');
+  const atLimit = p.parse(nested(MAX_JSON_DEPTH));
+  if (typeof atLimit === 'string') {
+    t.fail(atLimit);
+    return;
+  }
+  t.ok(anyValueJson(atLimit.fields)?.startsWith('{"kvlistValue"'), 'the limit itself parses, and recursive writers take it');
 });

@@ -1,6 +1,6 @@
 // The time formats parsers read: nginx's $time_local and error-log time, ISO-8601, epochs.
 import t from 'tap';
-import { parseEpoch, parseErrorLogTime, parseIso8601, parseTimeLocal } from '../../src/record/timestamps.js';
+import { LINE_TIME_MAX_MS, parseEpoch, parseErrorLogTime, parseIso8601, parseTimeLocal } from '../../src/record/timestamps.js';
 
 const T0 = Date.UTC(2026, 10, 25, 21, 0, 0);
 
@@ -56,4 +56,17 @@ t.test('parseEpoch', async (t) => {
   t.equal(parseEpoch(42), undefined, 'too small to be a time');
   t.equal(parseEpoch(-1), undefined);
   t.equal(parseEpoch(Number.NaN), undefined);
+});
+
+t.test('bug: line times outside 1970–2200 made OTLP and Loki requests invalid; they are not taken', async (t) => {
+  // Before the epoch an OTLP timeUnixNano (unsigned) came out negative; after 2262 Loki's
+  // int64 nanoseconds overflowed; both made the collector refuse the whole batch.
+  t.equal(parseIso8601('1969-12-31T23:59:59Z'), undefined, 'before the epoch');
+  t.equal(parseIso8601('9999-12-31T23:59:59Z'), undefined, 'past 2200');
+  t.equal(parseTimeLocal('01/Jan/1970:00:00:00 +0100', 0), undefined, 'before the epoch by its offset');
+  t.equal(parseErrorLogTime('2200/01/01 00:00:00 [error]'), undefined, 'the end of the window');
+  // Date.UTC reads years 0–99 as 1900–1999: year 0070 had become 1970.
+  t.equal(parseIso8601('0070-01-01T00:00:00Z'), undefined, 'a two-digit year is not 19xx');
+  t.equal(parseIso8601('1970-01-01T00:00:00Z'), 0, 'the window starts at the epoch');
+  t.equal(parseIso8601('2199-12-31T23:59:59.999Z'), LINE_TIME_MAX_MS - 1, 'and ends before 2200');
 });

@@ -67,7 +67,7 @@ export function resolveFieldRef(ref: FieldRef, r: LogRecord): string | undefined
     case 'constant':
       return ref.value || undefined;
     case 'file':
-      return r.file;
+      return r.file || undefined;
     case 'offset':
       return String(r.offset);
     case 'id':

@@ -56,7 +56,8 @@ export function otlpEncoder(ctx: RecordContext, opts: OtlpOptions): Encoder<Buff
     }
     return p;
   };
-  let lastFile = '';
+  // Undefined, not '': an empty file name is a name too, and must get its attributes.
+  let lastFile: string | undefined;
   let lastFileAttrs = '';
   let lastMs = NaN;
   let lastNanos = '';

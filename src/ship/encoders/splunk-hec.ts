@@ -29,7 +29,8 @@ export function splunkHecEncoder(ctx: RecordContext, opts: SplunkHecOptions): En
   for (const { name, value } of kubernetesValues(ctx.kubernetes)) fields[name] = value;
   for (const [key, value] of ctx.fields) fields[key] = value;
   const fieldsText = Object.keys(fields).length > 0 ? `,"fields":${JSON.stringify(fields)}` : '';
-  let lastFile = '';
+  // Undefined, not '': an empty file name is a name too, and must get its `source`.
+  let lastFile: string | undefined;
   let lastSource = '';
 
   return framedEncoder({

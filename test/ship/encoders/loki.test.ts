@@ -117,3 +117,10 @@ t.test('size counts the entry', async (t) => {
   const e = enc.encode(rec(0, 'héllo'));
   t.equal(enc.size(e), Buffer.byteLength(`["${T0}694632","héllo"]`) + 1);
 });
+
+t.test('bug: an empty file name gave an empty `$file` label value, which Loki refuses; it is left out like any empty value', async (t) => {
+  const enc = lokiEncoder(ctx, opts({ labels: [['filename', '$file']] }));
+  const body = String(enc.body([enc.encode(rec(0, 'a', { file: '' }))]));
+  t.same(lokiPushProblems(body), []);
+  t.match(body, '{"stream":{"job":"tailship"}');
+});

@@ -249,3 +249,10 @@ t.test('service.name: from TAILSHIP_FIELDS, else the container, else tailship', 
     'service.name once',
   );
 });
+
+t.test('bug: a first record with an empty file name made the body invalid JSON (`"attributes":[,…`)', async (t) => {
+  // The per-file cache started at '', so an empty name looked cached and got no attributes.
+  const enc = otlpEncoder(ctx, { version: '1.0.0' });
+  const body = String(enc.body([rec(0, 'a', { file: '' }), rec(2, 'b')].map((r) => enc.encode(r))));
+  t.same(otlpLogsProblems(body), []);
+});

@@ -35,3 +35,11 @@ t.test('the HEC rules catch what HEC would refuse', async (t) => {
   t.match(hecProblems('{"event":"x","fields":{"a":{"b":1}}}').join(), /indexed field a/);
   t.match(hecProblems('{"event":"x","time":1795640400123}').join(), /epoch seconds/);
 });
+
+t.test('bug: a first record with an empty file name made the event invalid JSON (`"source":,`)', async (t) => {
+  // The per-file cache started at '', so an empty name looked cached and got no source.
+  const enc = splunkHecEncoder(ctx, { sourcetype: undefined, index: undefined });
+  const body = String(enc.body([rec(0, 'a', { file: '' }), rec(2, 'b')].map((r) => enc.encode(r))));
+  t.same(hecProblems(body), []);
+  t.same((parseHecEvents(body) as Array<{ source: string }>).map((e) => e.source), ['', '/pod-data/access.log']);
+});
