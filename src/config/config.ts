@@ -15,6 +15,10 @@ export interface Config {
     readonly pollIntervalMs: number;
     readonly pollOnly: boolean;
     readonly rotateWaitMs: number;
+    /** Files held open at most (before the `nofile` cap applied at start). */
+    readonly maxOpenFiles: number;
+    /** A file read to its end and quiet this long is closed until it grows. */
+    readonly closeInactiveMs: number;
   };
   readonly state: {
     readonly dir: string;

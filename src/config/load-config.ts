@@ -151,6 +151,8 @@ function toConfig(e: Env, env: NodeJS.ProcessEnv): Config {
       pollIntervalMs: e.TAILSHIP_POLL_INTERVAL,
       pollOnly: e.TAILSHIP_POLL_ONLY,
       rotateWaitMs: e.TAILSHIP_ROTATE_WAIT,
+      maxOpenFiles: e.TAILSHIP_MAX_OPEN_FILES,
+      closeInactiveMs: e.TAILSHIP_CLOSE_INACTIVE,
     },
     state: { dir: e.TAILSHIP_STATE_DIR, checkpointIntervalMs: e.TAILSHIP_CHECKPOINT_INTERVAL },
     batch: {

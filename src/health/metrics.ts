@@ -1,5 +1,12 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * Files with a `file_bytes_behind` series of their own: the ones furthest behind. With
+ * thousands of files a series each would make every scrape (and the metrics store) grow
+ * with the file count; the total is `bytes_behind`.
+ */
+export const BYTES_BEHIND_TOP_FILES = 50;
+
 /** tailship's Prometheus metrics, in their own registry. */
 export function createMetrics() {
   const registry = new Registry();
@@ -14,7 +21,9 @@ export function createMetrics() {
     bytesRead: counter('bytes_read_total', 'Bytes read from files.'),
     linesTruncated: counter('lines_truncated_total', 'Lines longer than TAILSHIP_MAX_LINE_BYTES, cut to the limit.'),
     parseErrors: counter('parse_errors_total', 'Lines the parser could not read, shipped unparsed with parse_error.', ['parser']),
-    filesWatched: gauge('files_watched', 'Files open for tailing (including rotated ones being drained).'),
+    filesWatched: gauge('files_watched', 'Files being tailed: open, parked (closed until they grow), or rotated ones being drained.'),
+    openFiles: gauge('open_files', 'Descriptors held for tailed files: at most TAILSHIP_MAX_OPEN_FILES, plus rotated generations.'),
+    openDeferred: counter('file_open_deferred_total', 'Opens put off for want of a descriptor (EMFILE, ENFILE); the file waits for a slot.', ['code']),
     fileOpenErrors: counter('file_open_errors_total', 'Failed attempts to open or read a matched file.', ['code']),
     rotations: counter('rotations_total', 'Files that left their watched path (renamed away, replaced or deleted).'),
     truncations: counter('truncations_total', 'Files truncated under tailship (copytruncate, rewrites in place); read again from 0.'),
@@ -46,7 +55,8 @@ export function createMetrics() {
     collectorUp: gauge('collector_up', '1 when the last delivery attempt succeeded, else 0.'),
     consecutiveFailures: gauge('collector_consecutive_failures', 'Failed attempts since the last success.'),
     lastSuccess: gauge('collector_last_success_timestamp_seconds', 'Time of the last accepted request.'),
-    bytesBehind: gauge('file_bytes_behind', 'File size minus the acknowledged offset.', ['file']),
+    bytesBehind: gauge('file_bytes_behind', `File size minus the acknowledged offset, for the ${BYTES_BEHIND_TOP_FILES} files furthest behind.`, ['file']),
+    totalBytesBehind: gauge('bytes_behind', 'File size minus the acknowledged offset, summed over every file being tailed.'),
   };
 }
 

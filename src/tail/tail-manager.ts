@@ -9,6 +9,7 @@ import { FINGERPRINT_BYTES } from './fingerprint.js';
 import { GenerationFinder, type Adoption } from './generation-finder.js';
 import type { GlobSet } from './glob-set.js';
 import { discard, freshKey, openFile, type OpenedFile } from './open-file.js';
+import { effectiveMaxOpenFiles, nofileSoftLimit, OpenFileLimit } from './open-file-limit.js';
 import { ReadScheduler } from './read-scheduler.js';
 import { truncationSeen } from './truncation.js';
 import { SerialQueue } from './serial-queue.js';
@@ -29,7 +30,21 @@ import type { FileStatus, LineSink, TailObserver, TailOptions } from './tail-int
  * - copytruncate, `>` and rewrites in place: a truncation, seen by size or by head
  *   (truncation.ts); the generation being read carries on in its copy (copy-finder.ts),
  *   the file restarts at 0.
+ *
+ * Descriptors (docs/architecture.md, Tail side, "Many files"): at most `maxOpenFiles`
+ * files at watched paths hold one. A file quiet for `closeInactiveMs`, or read to its end
+ * while others wait for a slot, is parked: closed, still known with its offsets, and
+ * opened again (same dev:inode, else it is treated as rotated) when it grows. Files that
+ * need a slot wait their turn in arrival order; one with a backlog gives its slot up
+ * after each chunk when others wait. Rotated generations and copies take a slot at once.
  */
+/** TAILSHIP_MAX_OPEN_FILES and TAILSHIP_CLOSE_INACTIVE when the options do not say. */
+export const DEFAULT_MAX_OPEN_FILES = 512;
+export const DEFAULT_CLOSE_INACTIVE_MS = 5 * 60_000;
+
+/** Out of descriptors, the process's (EMFILE) or the system's (ENFILE): wait for a slot. */
+const isDescriptorShortage = (code: string): boolean => code === 'EMFILE' || code === 'ENFILE';
+
 export class TailManager {
   readonly #opts: TailOptions;
   readonly #fs: TailFs;
@@ -43,6 +58,13 @@ export class TailManager {
   /** Paths that could not be opened, with the error code (for /status). */
   readonly #errors = new Map<string, string>();
   readonly #queue: SerialQueue;
+  /** Descriptor slots; a waiter is a path to open or a parked tailer to open again. */
+  readonly #slots: OpenFileLimit<string | FileTailer>;
+  /** Tailers holding a descriptor (each holds one slot). */
+  readonly #holding = new Set<FileTailer>();
+  /** Paths of the first scan still waiting for a slot: TAILSHIP_START_AT applies to them. */
+  readonly #initialWaiting = new Set<string>();
+  readonly #closeInactiveMs: number;
   #pollTimer: NodeJS.Timeout | undefined;
   #initialScan = true;
   #closed = false;
@@ -62,6 +84,11 @@ export class TailManager {
     this.#sink = sink;
     this.#observer = observer;
     this.#queue = new SerialQueue((error) => observer.failed(error));
+    const requested = opts.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES;
+    const nofile = opts.nofileSoftLimit === undefined ? nofileSoftLimit() : (opts.nofileSoftLimit ?? undefined);
+    this.#slots = new OpenFileLimit(effectiveMaxOpenFiles(requested, nofile));
+    this.#closeInactiveMs = opts.closeInactiveMs ?? DEFAULT_CLOSE_INACTIVE_MS;
+    observer.openFileLimit?.(this.#slots.max, requested, nofile);
     this.#registry = new FileRegistry(checkpoints);
     this.#finder = new GenerationFinder(fs, this.#registry, { host: opts.host, knownSinceMs: opts.knownSinceMs ?? Date.now() });
     this.#truncations = new TruncationHandler(fs, this.#registry, opts, observer);
@@ -72,6 +99,9 @@ export class TailManager {
       // Unless a check handled it meanwhile (then the tailer is no longer truncating).
       truncated: (t) => void this.#queue.run(async () => (t.truncating ? this.#truncated(t) : undefined)),
       closable: (t) => void this.#queue.run(() => this.#closeTailer(t)),
+      turnEnded: (t) => {
+        if (this.#slots.waiting + this.#slots.over > 0 && t.parkable) void this.#queue.run(() => this.#yieldSlot(t));
+      },
     }, () => this.#queue.drained);
     // A busy file sends an event per write: one look at it queued is enough.
     this.#discovery = new FileDiscovery(globs, fs, !opts.pollOnly, (path) => this.#queue.runOnce(path, () => this.#reconcile(path)));
@@ -106,7 +136,7 @@ export class TailManager {
 
   /** Whether every open file has been read to its known end. */
   get caughtUp(): boolean {
-    if (!this.#reader.idle) return false;
+    if (!this.#reader.idle || this.#slots.waiting > 0) return false;
     for (const t of this.#registry.tailers.values()) if (t.open && (t.unreadBytes > 0 || t.truncating)) return false;
     return true;
   }
@@ -132,6 +162,10 @@ export class TailManager {
     const now = Date.now();
     for (const t of [...this.#registry.tailers.values()]) if (!checked.has(t)) await this.#check(t, now);
     for (const a of await this.#finder.lookAround(scan.dirs, now)) this.#adopt(a, now);
+    for (const t of [...this.#holding]) {
+      if (this.#idle(t) && now - t.lastActiveMs >= this.#closeInactiveMs) await this.#park(t);
+    }
+    await this.#makeRoom();
     this.#truncations.expire(now);
     this.#registry.prune(now, this.#opts.checkpointTtlMs);
   }
@@ -175,26 +209,44 @@ export class TailManager {
     await this.#openAt(path);
   }
 
+  /** Opens a new file at `path` when a descriptor slot is free, else queues it for one. */
   async #openAt(path: string): Promise<void> {
+    if (this.#slots.isWaiting(path)) return;
+    if (!this.#slots.tryTake()) {
+      await this.#waitForSlot(path);
+      return;
+    }
+    await this.#openWithSlot(path);
+  }
+
+  /** Opens `path` holding a slot; the slot is given back unless a tailer keeps it. */
+  async #openWithSlot(path: string): Promise<void> {
+    const initial = this.#initialScan || this.#initialWaiting.delete(path);
+    if (this.#closed) return this.#releaseSlot();
     let file: OpenedFile;
     try {
       file = await openFile(this.#fs, path);
     } catch (error) {
-      this.#openFailed(path, errorCode(error));
-      return;
+      this.#releaseSlot();
+      const code = errorCode(error);
+      if (!isDescriptorShortage(code)) return this.#openFailed(path, code);
+      this.#observer.descriptorsExhausted?.(path, code);
+      if (initial) this.#initialWaiting.add(path);
+      return this.#waitForSlot(path);
     }
     this.#errors.delete(path);
     const reg = this.#registry;
     const existing = reg.tailers.get(file.identity);
     if (existing || reg.copyOfOneBeingRead(path, file) || file.source.compressed) {
       await discard(file);
+      this.#releaseSlot();
       if (existing) reg.map(path, existing);
       return;
     }
     const resume = reg.resumePoint(file);
     // TAILSHIP_START_AT=end only on a first run: after a restart, a file with no checkpoint
     // appeared while tailship was down (or just before a crash), and all of it is news.
-    const atEnd = resume === undefined && this.#initialScan && this.#opts.firstRun && this.#opts.startAt === 'end';
+    const atEnd = resume === undefined && initial && this.#opts.firstRun && this.#opts.startAt === 'end';
     const offset = resume?.offset ?? (atEnd ? file.st.size : 0);
     reg.dormant.delete(file.identity);
     const t = this.#tailer(file, path, resume?.key ?? freshKey(this.#opts.host, file), offset, false);
@@ -220,7 +272,99 @@ export class TailManager {
       carried,
     );
     this.#registry.tailers.set(t.identity, t);
+    this.#holding.add(t);
     return t;
+  }
+
+  // --- descriptor slots --------------------------------------------------------------------
+
+  /** Queues `w` for a slot, and parks quiet files to make room. */
+  async #waitForSlot(w: string | FileTailer): Promise<void> {
+    this.#slots.wait(w);
+    if (typeof w === 'string' && this.#initialScan) this.#initialWaiting.add(w);
+    await this.#makeRoom();
+  }
+
+  /** Gives a slot back; the first waiter, if any, gets it and is served in the queue. */
+  #releaseSlot(): void {
+    let next = this.#slots.release();
+    next ??= this.#slots.admit();
+    if (next === undefined) return;
+    const w = next;
+    void this.#queue.run(() => (typeof w === 'string' ? this.#openWithSlot(w) : this.#unpark(w)));
+  }
+
+  /** A held file with nothing to read now and no read queued: may be parked. */
+  #idle(t: FileTailer): boolean {
+    return t.holdsDescriptor && t.parkable && t.unreadBytes === 0 && !this.#reader.queued(t);
+  }
+
+  /**
+   * Parks the least recently active idle files while files wait for a slot, or while
+   * reserved slots (rotated generations) put the count over the limit.
+   */
+  async #makeRoom(): Promise<void> {
+    let need = this.#slots.waiting + this.#slots.over;
+    if (need === 0) return;
+    const idle = [...this.#holding].filter((t) => this.#idle(t)).sort((a, b) => a.lastActiveMs - b.lastActiveMs);
+    for (const t of idle) {
+      if (need-- <= 0) break;
+      await this.#park(t);
+    }
+  }
+
+  async #park(t: FileTailer): Promise<void> {
+    if (!t.holdsDescriptor || !t.parkable) return;
+    await t.park();
+    this.#holding.delete(t);
+    this.#releaseSlot();
+  }
+
+  /**
+   * The read loop ended a turn of `t` while others wait for a slot: read to its end, it
+   * gives its slot up; with bytes left, it goes to the back of the queue for one.
+   */
+  async #yieldSlot(t: FileTailer): Promise<void> {
+    if (!t.holdsDescriptor || !t.parkable || this.#slots.waiting + this.#slots.over === 0) return;
+    const backlog = t.unreadBytes > 0;
+    await this.#park(t);
+    if (backlog) this.#slots.wait(t);
+  }
+
+  /** Needs its descriptor back (it grew, or was truncated): now if a slot is free, else in turn. */
+  async #wake(t: FileTailer): Promise<void> {
+    if (this.#slots.isWaiting(t)) return;
+    if (this.#slots.tryTake()) await this.#unpark(t);
+    else await this.#waitForSlot(t);
+  }
+
+  /**
+   * Opens a parked file again at its path, holding a slot. The same dev:inode carries on
+   * where it stopped, checked by size and head as any file is (a truncation meanwhile is
+   * seen there); another file at the path is left to the path's reconcile (a rotation),
+   * which detaches the parked one.
+   */
+  async #unpark(t: FileTailer): Promise<void> {
+    if (this.#closed || !t.parked || !this.#registry.tailers.has(t.identity)) return this.#releaseSlot();
+    let file: OpenedFile;
+    try {
+      file = await openFile(this.#fs, t.path);
+    } catch (error) {
+      this.#releaseSlot();
+      const code = errorCode(error);
+      if (isDescriptorShortage(code)) {
+        this.#observer.descriptorsExhausted?.(t.path, code);
+        await this.#waitForSlot(t);
+      }
+      return; // gone: the path's reconcile sees it
+    }
+    if (file.identity !== t.identity || file.source.compressed) {
+      await discard(file);
+      return this.#releaseSlot();
+    }
+    t.unpark(file.source);
+    this.#holding.add(t);
+    await this.#check(t, Date.now());
   }
 
   #unmap(path: string): void {
@@ -250,6 +394,7 @@ export class TailManager {
    * the read loop is running: finding and opening the copy costs no memory budget.
    */
   async #check(t: FileTailer, now: number, pathStat?: FileStat): Promise<void> {
+    if (t.parked) return this.#checkParked(t, now, pathStat);
     if (!t.open) {
       if (t.settled) this.#registry.retire(t, now);
       return;
@@ -287,6 +432,23 @@ export class TailManager {
     if (t.unreadBytes > 0 || t.readyToClose(now, this.#opts.rotateWaitMs)) this.#reader.ready(t);
   }
 
+  /**
+   * A parked file, from its path's stat: changed → opened again (truncations included).
+   * One no watched path leads to any more (renamed away or deleted while parked) is
+   * retired to its checkpoint once its acks are in: the generation finder then resumes it
+   * from there by identity if it holds more (a rotated name), as after a restart.
+   */
+  async #checkParked(t: FileTailer, now: number, pathStat: FileStat | undefined): Promise<void> {
+    if (t.detached) {
+      if (t.ackQueue.pending > 0) return;
+      this.#slots.cancel(t);
+      await t.close();
+      this.#registry.retire(t, now);
+      return;
+    }
+    if (pathStat !== undefined && (pathStat.size !== t.size || pathStat.mtimeMs !== t.mtimeMs)) await this.#wake(t);
+  }
+
   /** A truncation: the file restarts at 0, the generation it held carries on in its copy. */
   async #truncated(t: FileTailer): Promise<void> {
     const copy = await this.#truncations.handle(t, Date.now());
@@ -319,6 +481,8 @@ export class TailManager {
         break;
       }
     }
+    // Reserved: a generation not held now may be deleted unread. Parking brings the count back.
+    this.#slots.takeReserved();
     this.#reader.ready(t);
   }
 
@@ -341,7 +505,12 @@ export class TailManager {
     // Nothing more will be written: a last line without a newline is shipped as it is.
     t.flushPartial((line, start, end, truncated) => this.#sink.line(t, line, start, end, truncated, now));
     this.#sink.end(t);
+    const held = t.holdsDescriptor;
     await t.close();
+    if (held) {
+      this.#holding.delete(t);
+      this.#releaseSlot();
+    }
     this.#observer.fileClosed(t.path, t.deleted);
     if (t.settled) this.#registry.retire(t, now);
   }
@@ -356,10 +525,16 @@ export class TailManager {
     return this.#registry.statuses();
   }
 
-  get openFiles(): number {
+  /** Files being tailed: holding a descriptor or parked. */
+  get watchedFiles(): number {
     let n = 0;
     for (const t of this.#registry.tailers.values()) if (t.open) n++;
     return n;
+  }
+
+  /** Descriptors held for tailed files (at most the limit, plus rotated generations). */
+  get openFiles(): number {
+    return this.#holding.size;
   }
 
   errors(): Array<{ path: string; code: string }> {
@@ -375,6 +550,8 @@ export class TailManager {
     await this.#queue.drained;
     await this.#reader.close();
     this.#truncations.expire(Infinity);
+    this.#slots.clear();
     for (const t of this.#registry.tailers.values()) await t.close();
+    this.#holding.clear();
   }
 }

@@ -40,7 +40,7 @@ t.test('records read are counted on the hot path and published on scrape', async
   telemetry.recordRead(false);
   telemetry.recordRead(true);
   t.equal(await value('tailship_lines_read_total'), 0, 'not before publish');
-  const gauges = { openFiles: 2, files: [{ path: '/a', identity: '1:2', readOffset: 10, ackedOffset: 4, size: 10, bytesBehind: 6, state: 'open' as const }], memoryUsedBytes: 6, memoryLimitBytes: 100, requestsPending: 1 };
+  const gauges = { openFiles: 2, watchedFiles: 2, files: [{ path: '/a', identity: '1:2', readOffset: 10, ackedOffset: 4, size: 10, bytesBehind: 6, state: 'open' as const }], memoryUsedBytes: 6, memoryLimitBytes: 100, requestsPending: 1 };
   telemetry.publish(gauges);
   telemetry.publish(gauges);
   t.equal(await value('tailship_lines_read_total'), 2, 'published once, not twice');
