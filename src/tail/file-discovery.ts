@@ -12,6 +12,16 @@ export interface Scan {
   readonly dirs: Map<string, DirEntry[]>;
 }
 
+/** A directory as last listed: its entries, the matching paths and subdirectories in it. */
+interface Listing {
+  readonly mtimeMs: number;
+  /** When it was listed (ms, wall clock). */
+  readonly listedMs: number;
+  readonly entries: DirEntry[];
+  readonly paths: string[];
+  readonly dirs: string[];
+}
+
 /**
  * Finds the files the globs match: filesystem events (chokidar) for low latency, and a
  * full scan on every poll tick as the safety net, so a missed event delays a file, never
@@ -24,6 +34,7 @@ export class FileDiscovery {
   #watcher: FSWatcher | undefined;
   readonly #watchedRoots = new Set<string>();
   readonly #useEvents: boolean;
+  readonly #listings = new Map<string, Listing>();
 
   constructor(globs: GlobSet, fs: TailFs, useEvents: boolean, onPath: (path: string) => void) {
     this.#globs = globs;
@@ -49,20 +60,40 @@ export class FileDiscovery {
 
   async #walk(dir: string, depth: number, scan: Scan): Promise<void> {
     if (scan.dirs.has(dir)) return;
-    let entries;
+    const listing = await this.#list(dir);
+    if (listing === undefined) return; // vanished or unreadable: the next scan tries again
+    scan.dirs.set(dir, listing.entries);
+    for (const path of listing.paths) scan.paths.push(path);
+    if (depth > 0) for (const sub of listing.dirs) await this.#walk(sub, depth - 1, scan);
+  }
+
+  /**
+   * A directory's listing, read again only when its mtime moved: with 10,000 quiet files
+   * a poll then costs a stat of the directory, not a listing and 10,000 glob matches.
+   * A change in the same clock tick as the last listing may leave the mtime as it was
+   * (file times are a jiffy coarse): a directory changed less than a second before its
+   * last listing is listed again.
+   */
+  async #list(dir: string): Promise<Listing | undefined> {
+    let mtimeMs: number;
+    let entries: DirEntry[];
     try {
+      mtimeMs = (await this.#fs.stat(dir)).mtimeMs;
+      const last = this.#listings.get(dir);
+      if (last !== undefined && last.mtimeMs === mtimeMs && mtimeMs < last.listedMs - 1000) return last;
+      const listedMs = Date.now();
       entries = await this.#fs.readdir(dir);
-    } catch {
-      return; // vanished or unreadable: the next scan tries again
-    }
-    scan.dirs.set(dir, entries);
-    for (const e of entries) {
-      const path = join(dir, e.name);
-      if (e.isDirectory) {
-        if (depth > 0) await this.#walk(path, depth - 1, scan);
-      } else if ((e.isFile || e.isSymbolicLink) && this.#globs.matches(path)) {
-        scan.paths.push(path);
+      const listing: Listing = { mtimeMs, listedMs, entries, paths: [], dirs: [] };
+      for (const e of entries) {
+        const path = join(dir, e.name);
+        if (e.isDirectory) listing.dirs.push(path);
+        else if ((e.isFile || e.isSymbolicLink) && this.#globs.matches(path)) listing.paths.push(path);
       }
+      this.#listings.set(dir, listing);
+      return listing;
+    } catch {
+      this.#listings.delete(dir);
+      return undefined;
     }
   }
 

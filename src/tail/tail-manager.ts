@@ -42,6 +42,10 @@ import type { FileStatus, LineSink, TailObserver, TailOptions } from './tail-int
 export const DEFAULT_MAX_OPEN_FILES = 512;
 export const DEFAULT_CLOSE_INACTIVE_MS = 5 * 60_000;
 
+/** The sweep of parked files: all of them every SWEEP_TICKS ticks, at least SWEEP_MIN_FILES a tick. */
+const SWEEP_TICKS = 10;
+const SWEEP_MIN_FILES = 100;
+
 /** Out of descriptors, the process's (EMFILE) or the system's (ENFILE): wait for a slot. */
 const isDescriptorShortage = (code: string): boolean => code === 'EMFILE' || code === 'ENFILE';
 
@@ -65,6 +69,9 @@ export class TailManager {
   /** Paths of the first scan still waiting for a slot: TAILSHIP_START_AT applies to them. */
   readonly #initialWaiting = new Set<string>();
   readonly #closeInactiveMs: number;
+  /** Parked files still to stat in this round of the sweep, and how many a tick. */
+  #sweepQueue: FileTailer[] = [];
+  #sweepPerTick = 0;
   #pollTimer: NodeJS.Timeout | undefined;
   #initialScan = true;
   #closed = false;
@@ -156,7 +163,15 @@ export class TailManager {
     // One stat per file per tick: the path's stat serves its tailer's check too, so only
     // files no path leads to (rotated, deleted) need an fstat of their own.
     const checked = new Set<FileTailer>();
-    for (const path of scan.paths) await this.#reconcile(path, checked);
+    const sweep = this.#sweep();
+    for (const path of scan.paths) {
+      // Waiting for a slot: nothing to look at. Parked: looked at in turn, or on an event.
+      if (this.#slots.isWaiting(path)) continue;
+      const id = this.#registry.at(path);
+      const t = id === undefined ? undefined : this.#registry.tailers.get(id);
+      if (t?.parked && !sweep.has(t)) continue;
+      await this.#reconcile(path, checked);
+    }
     for (const path of [...this.#registry.watchedPaths]) if (!seen.has(path)) await this.#reconcile(path, checked);
     for (const path of [...this.#errors.keys()]) if (!seen.has(path)) this.#errors.delete(path);
     const now = Date.now();
@@ -168,6 +183,19 @@ export class TailManager {
     await this.#makeRoom();
     this.#truncations.expire(now);
     this.#registry.prune(now, this.#opts.checkpointTtlMs);
+  }
+
+  /**
+   * The parked files to stat this tick: a tenth of them (at least SWEEP_MIN_FILES), in
+   * turn, so each is looked at every ten ticks or so while 10,000 quiet files cost a
+   * thousand stats a tick, not ten thousand. Filesystem events see growth sooner.
+   */
+  #sweep(): Set<FileTailer> {
+    if (this.#sweepQueue.length === 0) {
+      for (const t of this.#registry.tailers.values()) if (t.parked) this.#sweepQueue.push(t);
+      this.#sweepPerTick = Math.max(SWEEP_MIN_FILES, Math.ceil(this.#sweepQueue.length / SWEEP_TICKS));
+    }
+    return new Set(this.#sweepQueue.splice(0, this.#sweepPerTick));
   }
 
   /** Brings one path up to date: new file, same file, or a new file at an old path. */

@@ -100,13 +100,16 @@ t.test('2,000 files under nofile 1024: the limit is capped below nofile, everyth
   const files = writeFiles(logs, 2_000);
   const { collector, box } = await tallyingCollector(t, new Map(files.map((f) => [f, LINES_PER_FILE])));
   // Asked for more than nofile allows: tailship lowers it to 1024 - 64.
+  const startedAt = Date.now();
   const ts = start(t, deliveryEnv(collector.url, logs, state, { TAILSHIP_MAX_OPEN_FILES: '5000', TAILSHIP_LOG_LEVEL: 'info' }), 1024);
   await ts.ready(60_000);
+  const readyMs = Date.now() - startedAt;
   const fds = new FdSampler(ts.child.pid!);
   t.teardown(() => fds.stop());
   const total = files.length * LINES_PER_FILE;
   await waitFor(`${total} lines`, () => box.tally.received >= total || box.tally.duplicates > 0, { timeoutMs: 90_000, intervalMs: 200 });
   fds.stop();
+  t.comment(`ready in ${readyMs} ms, all shipped in ${Date.now() - startedAt} ms`);
   checkReport(t, box.tally, total);
   const limit = ts.logs.find((l) => l['msg'] === 'open file limit');
   t.equal(limit?.['maxOpenFiles'], 1024 - 64, 'the effective limit is logged: nofile - 64');
