@@ -74,6 +74,11 @@ export class OpenFileLimit<K> {
     return this.#waiting.has(key);
   }
 
+  /** Whether `tryTake` would succeed now. */
+  get available(): boolean {
+    return this.#used < this.max && this.#waiting.size === 0;
+  }
+
   /** Takes a slot when one is free and nobody waits for one. */
   tryTake(): boolean {
     if (this.#used >= this.max || this.#waiting.size > 0) return false;

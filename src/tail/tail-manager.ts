@@ -46,6 +46,15 @@ export const DEFAULT_CLOSE_INACTIVE_MS = 5 * 60_000;
 const SWEEP_TICKS = 10;
 const SWEEP_MIN_FILES = 100;
 
+/** An open that may have failed: tried as a value, so several can run side by side. */
+type Opening = { readonly file: OpenedFile } | { readonly error: unknown };
+
+const tryOpen = (fs: TailFs, path: string): Promise<Opening> =>
+  openFile(fs, path).then(
+    (file) => ({ file }),
+    (error: unknown) => ({ error }),
+  );
+
 /** Out of descriptors, the process's (EMFILE) or the system's (ENFILE): wait for a slot. */
 const isDescriptorShortage = (code: string): boolean => code === 'EMFILE' || code === 'ENFILE';
 
@@ -69,6 +78,8 @@ export class TailManager {
   /** Paths of the first scan still waiting for a slot: TAILSHIP_START_AT applies to them. */
   readonly #initialWaiting = new Set<string>();
   readonly #closeInactiveMs: number;
+  /** Waiters granted a slot, to be opened by the next #serveGranted. */
+  readonly #granted: Array<string | FileTailer> = [];
   /** Parked files still to stat in this round of the sweep, and how many a tick. */
   #sweepQueue: FileTailer[] = [];
   #sweepPerTick = 0;
@@ -97,7 +108,11 @@ export class TailManager {
     this.#closeInactiveMs = opts.closeInactiveMs ?? DEFAULT_CLOSE_INACTIVE_MS;
     observer.openFileLimit?.(this.#slots.max, requested, nofile);
     this.#registry = new FileRegistry(checkpoints);
-    this.#finder = new GenerationFinder(fs, this.#registry, { host: opts.host, knownSinceMs: opts.knownSinceMs ?? Date.now() });
+    this.#finder = new GenerationFinder(fs, this.#registry, {
+      host: opts.host,
+      knownSinceMs: opts.knownSinceMs ?? Date.now(),
+      waitingForSlot: (path) => this.#slots.isWaiting(path),
+    });
     this.#truncations = new TruncationHandler(fs, this.#registry, opts, observer);
     this.#reader = new ReadScheduler(opts.readChunkBytes, opts.rotateWaitMs, budget, {
       line: (t, line, start, end, truncated, now) => sink.line(t, line, start, end, truncated, now),
@@ -201,6 +216,9 @@ export class TailManager {
   /** Brings one path up to date: new file, same file, or a new file at an old path. */
   async #reconcile(path: string, checked?: Set<FileTailer>): Promise<void> {
     if (this.#closed) return;
+    // A path not known yet, with no slot free: it waits for one unlooked-at (what it leads
+    // to is seen when it is opened), so 20,000 new files cost no stat each meanwhile.
+    if (this.#registry.at(path) === undefined && !this.#slots.available) return this.#waitForSlot(path);
     let st;
     try {
       st = await this.#fs.stat(path);
@@ -249,19 +267,23 @@ export class TailManager {
 
   /** Opens `path` holding a slot; the slot is given back unless a tailer keeps it. */
   async #openWithSlot(path: string): Promise<void> {
+    await this.#opened(path, await tryOpen(this.#fs, path));
+  }
+
+  /** Registers what opening `path` with a slot gave (see #openWithSlot). */
+  async #opened(path: string, opening: Opening): Promise<void> {
     const initial = this.#initialScan || this.#initialWaiting.delete(path);
-    if (this.#closed) return this.#releaseSlot();
-    let file: OpenedFile;
-    try {
-      file = await openFile(this.#fs, path);
-    } catch (error) {
+    if ('error' in opening || this.#closed) {
+      if ('file' in opening) await discard(opening.file);
       this.#releaseSlot();
-      const code = errorCode(error);
+      if (this.#closed || !('error' in opening)) return;
+      const code = errorCode(opening.error);
       if (!isDescriptorShortage(code)) return this.#openFailed(path, code);
       this.#observer.descriptorsExhausted?.(path, code);
       if (initial) this.#initialWaiting.add(path);
       return this.#waitForSlot(path);
     }
+    const file = opening.file;
     this.#errors.delete(path);
     const reg = this.#registry;
     const existing = reg.tailers.get(file.identity);
@@ -281,6 +303,7 @@ export class TailManager {
     reg.map(path, t);
     this.#observer.fileOpened(path, offset, resume !== undefined);
     if (t.unreadBytes > 0) this.#reader.ready(t);
+    else await this.#yieldSlot(t);
   }
 
   #tailer(file: OpenedFile, path: string, key: string, offset: number, detached: boolean, carried?: Generation): FileTailer {
@@ -315,11 +338,24 @@ export class TailManager {
 
   /** Gives a slot back; the first waiter, if any, gets it and is served in the queue. */
   #releaseSlot(): void {
-    let next = this.#slots.release();
-    next ??= this.#slots.admit();
+    const next = this.#slots.release() ?? this.#slots.admit();
     if (next === undefined) return;
-    const w = next;
-    void this.#queue.run(() => (typeof w === 'string' ? this.#openWithSlot(w) : this.#unpark(w)));
+    this.#granted.push(next);
+    if (this.#granted.length === 1) void this.#queue.run(() => this.#serveGranted());
+  }
+
+  /**
+   * Opens the files granted a slot since the last time, side by side — each open is
+   * several system calls, and one by one they made 20,000 files take minutes — then
+   * registers them one by one, so two paths leading to one file still make one tailer.
+   */
+  async #serveGranted(): Promise<void> {
+    const granted = this.#granted.splice(0);
+    const openings = await Promise.all(granted.map((w) => tryOpen(this.#fs, typeof w === 'string' ? w : w.path)));
+    for (const [i, w] of granted.entries()) {
+      if (typeof w === 'string') await this.#opened(w, openings[i]!);
+      else await this.#reopened(w, openings[i]!);
+    }
   }
 
   /** A held file with nothing to read now and no read queued: may be parked. */
@@ -373,26 +409,25 @@ export class TailManager {
    * which detaches the parked one.
    */
   async #unpark(t: FileTailer): Promise<void> {
-    if (this.#closed || !t.parked || !this.#registry.tailers.has(t.identity)) return this.#releaseSlot();
-    let file: OpenedFile;
-    try {
-      file = await openFile(this.#fs, t.path);
-    } catch (error) {
+    await this.#reopened(t, await tryOpen(this.#fs, t.path));
+  }
+
+  /** Registers what opening a parked file's path with a slot gave (see #unpark). */
+  async #reopened(t: FileTailer, opening: Opening): Promise<void> {
+    const same = 'file' in opening && opening.file.identity === t.identity && !opening.file.source.compressed;
+    if (!same || this.#closed || !t.parked || !this.#registry.tailers.has(t.identity)) {
+      if ('file' in opening) await discard(opening.file);
       this.#releaseSlot();
-      const code = errorCode(error);
-      if (isDescriptorShortage(code)) {
-        this.#observer.descriptorsExhausted?.(t.path, code);
+      if ('error' in opening && isDescriptorShortage(errorCode(opening.error)) && !this.#closed) {
+        this.#observer.descriptorsExhausted?.(t.path, errorCode(opening.error));
         await this.#waitForSlot(t);
       }
-      return; // gone: the path's reconcile sees it
+      return; // gone, or another file there: the path's reconcile sees to it
     }
-    if (file.identity !== t.identity || file.source.compressed) {
-      await discard(file);
-      return this.#releaseSlot();
-    }
-    t.unpark(file.source);
+    t.unpark(opening.file.source);
     this.#holding.add(t);
     await this.#check(t, Date.now());
+    if (t.unreadBytes === 0 && !this.#reader.queued(t)) await this.#yieldSlot(t);
   }
 
   #unmap(path: string): void {
