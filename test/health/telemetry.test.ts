@@ -99,3 +99,27 @@ t.test('dead letters: counted for /status and the metrics, logged with the reaso
   t.equal(await value('tailship_dead_letter_dropped_total'), 1);
   t.equal(logs[0]!['reason'].length, 300);
 });
+
+t.test('many files: file_bytes_behind for the 50 furthest behind, the total over all; descriptors', async (t) => {
+  const { telemetry, value, logs, clock } = setup();
+  const files = Array.from({ length: 80 }, (_, i) => ({
+    path: `/pod-data/f${i}.log`, identity: `1:${i}`, readOffset: i, ackedOffset: 0, size: i, bytesBehind: i, state: 'parked' as const,
+  }));
+  telemetry.publish({ openFiles: 3, watchedFiles: 80, files, memoryUsedBytes: 0, memoryLimitBytes: 100, requestsPending: 0 });
+  t.equal(await value('tailship_bytes_behind'), (79 * 80) / 2, 'the total over every file');
+  t.equal(await value('tailship_file_bytes_behind', { file: '/pod-data/f79.log' }), 79, 'the furthest behind has a series');
+  t.equal(await value('tailship_file_bytes_behind', { file: '/pod-data/f30.log' }), 30, 'the 50th too');
+  t.equal(await value('tailship_file_bytes_behind', { file: '/pod-data/f29.log' }), undefined, 'the 51st does not');
+  t.equal(await value('tailship_open_files'), 3);
+  t.equal(await value('tailship_files_watched'), 80);
+  telemetry.tail.descriptorsExhausted?.('/pod-data/a.log', 'EMFILE');
+  telemetry.tail.descriptorsExhausted?.('/pod-data/b.log', 'EMFILE');
+  clock.ms += 61_000;
+  telemetry.tail.descriptorsExhausted?.('/pod-data/c.log', 'EMFILE');
+  t.equal(await value('tailship_file_open_deferred_total', { code: 'EMFILE' }), 3, 'every deferred open counted');
+  t.match(
+    logs.filter((l) => l.msg.startsWith('out of file descriptors')),
+    [{ level: 40, path: '/pod-data/a.log', deferred: 1 }, { level: 40, path: '/pod-data/c.log', deferred: 2 }],
+    'warned at once, then at most every minute with the count',
+  );
+});
