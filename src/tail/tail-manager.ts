@@ -178,19 +178,25 @@ export class TailManager {
     // One stat per file per tick: the path's stat serves its tailer's check too, so only
     // files no path leads to (rotated, deleted) need an fstat of their own.
     const checked = new Set<FileTailer>();
-    const sweep = this.#sweep();
+    const start = Date.now();
+    const sweep = this.#sweep(start);
+    // Not looked at this tick: quiet files outside this tick's share of the sweep.
+    const resting = new Set<FileTailer>();
     for (const path of scan.paths) {
-      // Waiting for a slot: nothing to look at. Parked: looked at in turn, or on an event.
+      // Waiting for a slot: nothing to look at yet.
       if (this.#slots.isWaiting(path)) continue;
       const id = this.#registry.at(path);
       const t = id === undefined ? undefined : this.#registry.tailers.get(id);
-      if (t?.parked && !sweep.has(t)) continue;
+      if (t !== undefined && this.#quiet(t, start) && !sweep.has(t)) {
+        resting.add(t);
+        continue;
+      }
       await this.#reconcile(path, checked);
     }
     for (const path of [...this.#registry.watchedPaths]) if (!seen.has(path)) await this.#reconcile(path, checked);
     for (const path of [...this.#errors.keys()]) if (!seen.has(path)) this.#errors.delete(path);
     const now = Date.now();
-    for (const t of [...this.#registry.tailers.values()]) if (!checked.has(t)) await this.#check(t, now);
+    for (const t of [...this.#registry.tailers.values()]) if (!checked.has(t) && !resting.has(t)) await this.#check(t, now);
     for (const a of await this.#finder.lookAround(scan.dirs, now)) this.#adopt(a, now);
     for (const t of [...this.#holding]) {
       if (this.#idle(t) && now - t.lastActiveMs >= this.#closeInactiveMs) await this.#park(t);
@@ -201,13 +207,23 @@ export class TailManager {
   }
 
   /**
-   * The parked files to stat this tick: a tenth of them (at least SWEEP_MIN_FILES), in
-   * turn, so each is looked at every ten ticks or so while 10,000 quiet files cost a
-   * thousand stats a tick, not ten thousand. Filesystem events see growth sooner.
+   * Quiet: parked, or at a watched path, read to its end and not grown for SWEEP_TICKS
+   * polls. Filesystem events on its directory see it change; the poll looks at it only in
+   * its turn of the sweep.
    */
-  #sweep(): Set<FileTailer> {
+  #quiet(t: FileTailer, now: number): boolean {
+    if (t.parked) return true;
+    return t.parkable && t.unreadBytes === 0 && now - t.lastActiveMs >= SWEEP_TICKS * this.#opts.pollIntervalMs;
+  }
+
+  /**
+   * The quiet files to stat this tick: a tenth of them (at least SWEEP_MIN_FILES), in
+   * turn, so each is looked at every ten ticks or so while 10,000 quiet files cost a
+   * thousand stats a tick, not ten thousand.
+   */
+  #sweep(now: number): Set<FileTailer> {
     if (this.#sweepQueue.length === 0) {
-      for (const t of this.#registry.tailers.values()) if (t.parked) this.#sweepQueue.push(t);
+      for (const t of this.#registry.tailers.values()) if (this.#quiet(t, now)) this.#sweepQueue.push(t);
       this.#sweepPerTick = Math.max(SWEEP_MIN_FILES, Math.ceil(this.#sweepQueue.length / SWEEP_TICKS));
     }
     return new Set(this.#sweepQueue.splice(0, this.#sweepPerTick));

@@ -118,7 +118,7 @@ t.test('many files: file_bytes_behind for the 50 furthest behind, the total over
   telemetry.tail.descriptorsExhausted?.('/pod-data/c.log', 'EMFILE');
   t.equal(await value('tailship_file_open_deferred_total', { code: 'EMFILE' }), 3, 'every deferred open counted');
   t.match(
-    logs.filter((l) => l.msg.startsWith('out of file descriptors')),
+    logs.filter((l) => String(l['msg']).startsWith('out of file descriptors')),
     [{ level: 40, path: '/pod-data/a.log', deferred: 1 }, { level: 40, path: '/pod-data/c.log', deferred: 2 }],
     'warned at once, then at most every minute with the count',
   );
