@@ -15,6 +15,8 @@ export class CheckpointStore {
   readonly #log: Logger;
   /** What was last written, without the times (see `write`). */
   #lastWritten = '';
+  /** The entries last written or found unchanged: compared by reference first. */
+  #lastEntries: readonly CheckpointEntry[] = [];
   #existed = false;
   #writtenMs = 0;
 
@@ -79,8 +81,15 @@ export class CheckpointStore {
    * idle tailship does not rewrite and fsync its state every second.
    */
   async write(entries: readonly CheckpointEntry[], nowMs: number): Promise<void> {
+    // The tail hands the same entry objects while nothing in them changed: with thousands
+    // of quiet files, this spares serialising them all every interval.
+    const last = this.#lastEntries;
+    if (last.length > 0 && entries.length === last.length && entries.every((e, i) => e === last[i])) return;
     const text = comparable(entries);
-    if (text === this.#lastWritten) return;
+    if (text === this.#lastWritten) {
+      this.#lastEntries = [...entries];
+      return;
+    }
     const tmp = `${this.path}.tmp`;
     const fh = await open(tmp, 'w');
     try {
@@ -92,6 +101,7 @@ export class CheckpointStore {
     await rename(tmp, this.path);
     await syncDir(this.dir);
     this.#lastWritten = text;
+    this.#lastEntries = [...entries];
   }
 }
 

@@ -16,6 +16,10 @@ export interface Config {
     readonly pollIntervalMs: number;
     readonly pollOnly: boolean;
     readonly rotateWaitMs: number;
+    /** Files held open at most (before the `nofile` cap applied at start). */
+    readonly maxOpenFiles: number;
+    /** A file read to its end and quiet this long is closed until it grows. */
+    readonly closeInactiveMs: number;
     /** Where a watched path may lead (tail/file-admission.ts). */
     readonly followSymlinks: FollowSymlinks;
   };

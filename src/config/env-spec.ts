@@ -142,6 +142,8 @@ const ENV_SPEC = {
   TAILSHIP_POLL_INTERVAL: duration(undefined, 10).withDefault('1s'),
   TAILSHIP_POLL_ONLY: boolean.withDefault('false'),
   TAILSHIP_ROTATE_WAIT: duration().withDefault('5s'),
+  TAILSHIP_MAX_OPEN_FILES: integer(1, 1_000_000).withDefault('512'),
+  TAILSHIP_CLOSE_INACTIVE: duration(undefined, 1).withDefault('5m'),
   TAILSHIP_FOLLOW_SYMLINKS: oneOf(FOLLOW_SYMLINKS).withDefault('within'),
   // Disk space on the log volume
   TAILSHIP_RECLAIM_ACKED: boolean.withDefault('false'),

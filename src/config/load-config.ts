@@ -152,6 +152,8 @@ function toConfig(e: Env, env: NodeJS.ProcessEnv): Config {
       pollOnly: e.TAILSHIP_POLL_ONLY,
       rotateWaitMs: e.TAILSHIP_ROTATE_WAIT,
       followSymlinks: e.TAILSHIP_FOLLOW_SYMLINKS,
+      maxOpenFiles: e.TAILSHIP_MAX_OPEN_FILES,
+      closeInactiveMs: e.TAILSHIP_CLOSE_INACTIVE,
     },
     disk: { reclaimAcked: e.TAILSHIP_RECLAIM_ACKED, volumeLimitBytes: e.TAILSHIP_VOLUME_LIMIT },
     state: { dir: e.TAILSHIP_STATE_DIR, checkpointIntervalMs: e.TAILSHIP_CHECKPOINT_INTERVAL },

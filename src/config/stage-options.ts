@@ -37,6 +37,8 @@ export function tailOptions(c: Config, firstRun: boolean, knownSinceMs: number):
     pollIntervalMs: c.sources.pollIntervalMs,
     pollOnly: c.sources.pollOnly,
     rotateWaitMs: c.sources.rotateWaitMs,
+    maxOpenFiles: c.sources.maxOpenFiles,
+    closeInactiveMs: c.sources.closeInactiveMs,
     checkpointTtlMs: CHECKPOINT_TTL_MS,
     firstRun,
     knownSinceMs,

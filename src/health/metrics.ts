@@ -1,5 +1,12 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * Files with a `file_bytes_behind` series of their own: the ones furthest behind. With
+ * thousands of files a series each would make every scrape (and the metrics store) grow
+ * with the file count; the total is `bytes_behind`.
+ */
+export const BYTES_BEHIND_TOP_FILES = 50;
+
 /** tailship's Prometheus metrics, in their own registry. */
 export function createMetrics() {
   const registry = new Registry();
@@ -14,7 +21,9 @@ export function createMetrics() {
     bytesRead: counter('bytes_read_total', 'Bytes read from files.'),
     linesTruncated: counter('lines_truncated_total', 'Lines longer than TAILSHIP_MAX_LINE_BYTES, cut to the limit.'),
     parseErrors: counter('parse_errors_total', 'Lines the parser could not read, shipped unparsed with parse_error.', ['parser']),
-    filesWatched: gauge('files_watched', 'Files open for tailing (including rotated ones being drained).'),
+    filesWatched: gauge('files_watched', 'Files being tailed: open, parked (closed until they grow), or rotated ones being drained.'),
+    openFiles: gauge('open_files', 'Descriptors held for tailed files: at most TAILSHIP_MAX_OPEN_FILES, plus rotated generations.'),
+    openDeferred: counter('file_open_deferred_total', 'Opens put off for want of a descriptor (EMFILE, ENFILE); the file waits for a slot.', ['code']),
     filesRefused: counter(
       'files_refused_total',
       'Files not read: outside the volume, a link where none may be, tailship\'s own secrets or state, or not a regular file.',
@@ -53,10 +62,11 @@ export function createMetrics() {
     lastSuccess: gauge('collector_last_success_timestamp_seconds', 'Time of the last accepted request.'),
     reclaimedBytes: counter('reclaimed_bytes_total', 'Bytes of the watched files whose disk blocks were freed once the collector had acknowledged them (TAILSHIP_RECLAIM_ACKED).'),
     reclaimRefused: counter('reclaim_refused_total', 'Times freeing acknowledged bytes was refused, by error code (EOPNOTSUPP: once per file system).', ['code']),
-    filesDiskBytes: gauge('files_disk_bytes', 'Disk space the watched files use (st_blocks × 512), measured at each checkpoint.'),
+    filesDiskBytes: gauge('files_disk_bytes', 'Disk space the watched files use (st_blocks × 512), measured after a checkpoint: a file whose checkpoint moved at once, the others at least every 30 s.'),
     volumeLimit: gauge('volume_limit_bytes', 'TAILSHIP_VOLUME_LIMIT (0 when unset).'),
     volumeNearLimit: gauge('volume_near_limit', '1 while the watched files use more than 80 % of TAILSHIP_VOLUME_LIMIT, else 0.'),
-    bytesBehind: gauge('file_bytes_behind', 'File size minus the acknowledged offset.', ['file']),
+    bytesBehind: gauge('file_bytes_behind', `File size minus the acknowledged offset, for the ${BYTES_BEHIND_TOP_FILES} files furthest behind.`, ['file']),
+    totalBytesBehind: gauge('bytes_behind', 'File size minus the acknowledged offset, summed over every file being tailed.'),
   };
 }
 

@@ -17,7 +17,7 @@ export interface PipelineState {
   readonly started: boolean;
   readonly draining: boolean;
   readonly stopped: boolean;
-  readonly tail: Pick<TailManager, 'started' | 'files' | 'errors' | 'refused' | 'openFiles'> | undefined;
+  readonly tail: Pick<TailManager, 'started' | 'files' | 'errors' | 'refused' | 'openFiles' | 'watchedFiles'> | undefined;
   readonly shipper: Pick<Shipper<unknown>, 'state' | 'pending' | 'inFlight'> | undefined;
   readonly budget: Pick<MemoryBudget, 'usedBytes' | 'limitBytes'>;
   readonly batcher: Pick<Batcher<unknown>, 'open' | 'lastAcknowledgedMs'>;
@@ -150,6 +150,7 @@ export class PipelineHealth implements HealthSource {
     const s = this.#state();
     this.#telemetry.publish({
       openFiles: s.tail?.openFiles ?? 0,
+      watchedFiles: s.tail?.watchedFiles ?? 0,
       files: s.tail?.files() ?? [],
       memoryUsedBytes: s.budget.usedBytes,
       memoryLimitBytes: s.budget.limitBytes,

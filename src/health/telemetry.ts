@@ -8,7 +8,7 @@ import type { ShipObserver } from '../ship/shipper.js';
 import { nameText } from '../tail/file-system.js';
 import type { FileStatus, TailObserver } from '../tail/tail-interfaces.js';
 import { unacknowledgedBytes } from '../ack/unacknowledged-bytes.js';
-import type { Metrics } from './metrics.js';
+import { BYTES_BEHIND_TOP_FILES, type Metrics } from './metrics.js';
 import { OutageReport } from './outage-report.js';
 
 /** 401/403 are retried, but the credentials are wrong: warn at once, then at most this often. */
@@ -16,9 +16,15 @@ const AUTH_WARNING_INTERVAL_MS = 5 * 60_000;
 /** A collector's reason is its answer's start: enough to act on, never a whole body. */
 const REASON_CHARS = 300;
 
+/** Out of descriptors: warn at once, then at most this often (with the count). */
+const DESCRIPTOR_WARNING_INTERVAL_MS = 60_000;
+
 /** The state behind the gauges, read when metrics are scraped. */
 export interface GaugeState {
+  /** Descriptors held for tailed files. */
   readonly openFiles: number;
+  /** Files being tailed, parked ones included. */
+  readonly watchedFiles: number;
   readonly files: readonly FileStatus[];
   readonly memoryUsedBytes: number;
   readonly memoryLimitBytes: number;
@@ -45,6 +51,7 @@ export class Telemetry {
   readonly #metrics: Metrics;
   readonly #outage = new OutageReport();
   readonly #authWarnings = new RateLimit(AUTH_WARNING_INTERVAL_MS);
+  readonly #descriptorWarnings = new RateLimit(DESCRIPTOR_WARNING_INTERVAL_MS);
   #linesRead = 0;
   #linesTruncated = 0;
   #linesReadPublished = 0;
@@ -91,6 +98,13 @@ export class Telemetry {
         m.filesRefused.inc({ reason });
         tailLog.warn({ path: nameText(path), reason }, 'file not read: see "What tailship refuses to read" in the README');
       },
+      descriptorsExhausted: (path, code) => {
+        m.openDeferred.inc({ code });
+        const n = this.#descriptorWarnings.hit(now());
+        if (n > 0) tailLog.warn({ path, code, deferred: n }, 'out of file descriptors; opening later (raise nofile or lower TAILSHIP_MAX_OPEN_FILES)');
+      },
+      openFileLimit: (effective, requested, nofile) =>
+        tailLog.info({ maxOpenFiles: effective, requested, nofileSoftLimit: nofile ?? 'unknown' }, 'open file limit'),
       bytesRead: (n) => m.bytesRead.inc(n),
       failed: (error) => tailLog.error({ err: error }, 'file discovery failed; will retry'),
     };
@@ -201,7 +215,8 @@ export class Telemetry {
     m.linesTruncated.inc(this.#linesTruncated - this.#linesTruncatedPublished);
     this.#linesReadPublished = this.#linesRead;
     this.#linesTruncatedPublished = this.#linesTruncated;
-    m.filesWatched.set(state.openFiles);
+    m.filesWatched.set(state.watchedFiles);
+    m.openFiles.set(state.openFiles);
     m.memoryUsed.set(state.memoryUsedBytes);
     m.memoryLimit.set(state.memoryLimitBytes);
     m.inFlight.set(state.requestsPending);
@@ -210,6 +225,15 @@ export class Telemetry {
     m.volumeLimit.set(state.disk.volumeLimitBytes ?? 0);
     m.volumeNearLimit.set(state.disk.nearLimit ? 1 : 0);
     m.bytesBehind.reset();
-    for (const f of state.files) m.bytesBehind.set({ file: f.path }, f.bytesBehind);
+    let total = 0;
+    for (const f of state.files) total += f.bytesBehind;
+    m.totalBytesBehind.set(total);
+    for (const f of furthestBehind(state.files, BYTES_BEHIND_TOP_FILES)) m.bytesBehind.set({ file: f.path }, f.bytesBehind);
   }
+}
+
+/** The `n` files furthest behind (most bytes not yet acknowledged). */
+export function furthestBehind(files: readonly FileStatus[], n: number): FileStatus[] {
+  if (files.length <= n) return [...files];
+  return [...files].sort((a, b) => b.bytesBehind - a.bytesBehind).slice(0, n);
 }

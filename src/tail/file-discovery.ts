@@ -12,6 +12,16 @@ export interface Scan {
   readonly dirs: Map<string, DirEntry[]>;
 }
 
+/** A directory as last listed: its entries, the matching paths and subdirectories in it. */
+interface Listing {
+  readonly mtimeMs: number;
+  /** When it was listed (ms, wall clock). */
+  readonly listedMs: number;
+  readonly entries: DirEntry[];
+  readonly paths: string[];
+  readonly dirs: string[];
+}
+
 /**
  * Finds the files the globs match: filesystem events (chokidar) for low latency, and a
  * full scan on every poll tick as the safety net, so a missed event delays a file, never
@@ -24,6 +34,7 @@ export class FileDiscovery {
   #watcher: FSWatcher | undefined;
   readonly #watchedRoots = new Set<string>();
   readonly #useEvents: boolean;
+  readonly #listings = new Map<string, Listing>();
 
   constructor(globs: GlobSet, fs: TailFs, useEvents: boolean, onPath: (path: string) => void) {
     this.#globs = globs;
@@ -49,21 +60,41 @@ export class FileDiscovery {
 
   async #walk(dir: string, depth: number, scan: Scan): Promise<void> {
     if (scan.dirs.has(dir)) return;
-    let entries;
+    const listing = await this.#list(dir);
+    if (listing === undefined) return; // vanished or unreadable: the next scan tries again
+    scan.dirs.set(dir, listing.entries);
+    for (const path of listing.paths) scan.paths.push(path);
+    if (depth > 0) for (const sub of listing.dirs) await this.#walk(sub, depth - 1, scan);
+  }
+
+  /**
+   * A directory's listing, read again only when its mtime moved: with 10,000 quiet files
+   * a poll then costs a stat of the directory, not a listing and 10,000 glob matches.
+   * A change in the same clock tick as the last listing may leave the mtime as it was
+   * (file times are a jiffy coarse): a directory changed less than a second before its
+   * last listing is listed again.
+   */
+  async #list(dir: string): Promise<Listing | undefined> {
+    let mtimeMs: number;
+    let entries: DirEntry[];
     try {
+      mtimeMs = (await this.#fs.stat(dir)).mtimeMs;
+      const last = this.#listings.get(dir);
+      if (last !== undefined && last.mtimeMs === mtimeMs && mtimeMs < last.listedMs - 1000) return last;
+      const listedMs = Date.now();
       entries = await this.#fs.readdir(dir);
-    } catch {
-      return; // vanished or unreadable: the next scan tries again
-    }
-    scan.dirs.set(dir, entries);
-    for (const e of entries) {
-      const path = join(dir, e.name);
-      if (e.isDirectory) {
-        if (depth > 0) await this.#walk(path, depth - 1, scan);
-      } else if (this.#globs.matches(path)) {
+      const listing: Listing = { mtimeMs, listedMs, entries, paths: [], dirs: [] };
+      for (const e of entries) {
+        const path = join(dir, e.name);
+        if (e.isDirectory) listing.dirs.push(path);
         // Files, links, and what is neither (a FIFO, a device): those are refused, visibly.
-        scan.paths.push(path);
+        else if (this.#globs.matches(path)) listing.paths.push(path);
       }
+      this.#listings.set(dir, listing);
+      return listing;
+    } catch {
+      this.#listings.delete(dir);
+      return undefined;
     }
   }
 
@@ -80,12 +111,17 @@ export class FileDiscovery {
         followSymlinks: false,
         persistent: true,
         depth: MAX_DEPTH,
-        ignored: (path, stats) => stats?.isFile() === true && !this.#globs.matches(path),
+        // Directories only: a watcher per file (stats, an inotify watch, chokidar's state)
+        // made 20,000 files take minutes to start and most of the memory. A directory's
+        // watch reports its files' changes too: as raw events, below.
+        ignored: (path, stats) => this.#globs.matches(path) || stats?.isFile() === true,
       });
-      const onFile = (path: string) => {
+      this.#watcher.on('raw', (_event, name, details) => {
+        const dir = (details as { watchedPath?: string } | undefined)?.watchedPath;
+        if (typeof name !== 'string' || name === '' || dir === undefined) return;
+        const path = join(dir, name);
         if (this.#globs.matches(path)) this.#onPath(path);
-      };
-      this.#watcher.on('add', onFile).on('change', onFile).on('unlink', onFile);
+      });
       // Watch errors (ENOSPC for inotify watches, EPERM) leave the poll scan in charge.
       this.#watcher.on('error', () => {});
     }

@@ -130,7 +130,7 @@ export class FileRegistry {
       ackedOffset: t.ackQueue.committed,
       size: t.size,
       bytesBehind: Math.max(0, t.size - t.ackQueue.committed),
-      state: !t.open ? 'closed' : t.detached ? 'rotated' : 'open',
+      state: !t.open ? 'closed' : t.detached ? 'rotated' : t.parked ? 'parked' : 'open',
     }));
   }
 

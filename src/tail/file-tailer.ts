@@ -39,6 +39,12 @@ export interface TailerInit {
 }
 
 /**
+ * How stale a quiet file's checkpoint time may get: well under the day after which
+ * entries of files not seen are forgotten (CHECKPOINT_TTL_MS).
+ */
+const SEEN_RENEW_MS = 60 * 60 * 1000;
+
+/**
  * One file identity (dev:inode) being read: its descriptor, read position, partial line
  * and ack queue. The descriptor, not the path, is what is read, so a file renamed or
  * deleted under us is still drained to its end. Its state changes only through the
@@ -75,7 +81,12 @@ export class FileTailer {
   #truncating = false;
   /** The read loop found it done; the close runs in the discovery queue. */
   #closing = false;
+  /** Closed to free its descriptor slot, but still known and tailed (see `park`). */
+  #parked = false;
   #reading: Promise<number> | undefined;
+  /** The last checkpoint entry, and the head it was made from (see `checkpoint`). */
+  #entry: CheckpointEntry | undefined;
+  #entryHead: Buffer | undefined;
 
   constructor(init: TailerInit, carried?: Pick<Generation, 'splitter' | 'ackQueue'>) {
     this.identity = identityOf(init.st);
@@ -120,8 +131,31 @@ export class FileTailer {
 
   // --- state, for the manager and /status ------------------------------------------------
 
+  /** Not closed: holding its descriptor, or parked. */
   get open(): boolean {
+    return this.#source !== undefined || this.#parked;
+  }
+
+  /** Holds a descriptor now (one slot of TAILSHIP_MAX_OPEN_FILES). */
+  get holdsDescriptor(): boolean {
     return this.#source !== undefined;
+  }
+
+  get parked(): boolean {
+    return this.#parked;
+  }
+
+  /**
+   * May be parked: a plain file at a watched path, not in a truncation or a close.
+   * Rotated generations and copies are not: nothing would find them again by path.
+   */
+  get parkable(): boolean {
+    return this.readable && !this.detached && !this.#final && !this.compressed;
+  }
+
+  /** When it last grew or was read (ms): quiet files are parked first. */
+  get lastActiveMs(): number {
+    return this.#lastGrowthMs;
   }
 
   /** Open and not being truncated or closed: the read loop may read it. */
@@ -140,6 +174,11 @@ export class FileTailer {
 
   get position(): number {
     return this.#position;
+  }
+
+  /** Modification time at the last look (ms). */
+  get mtimeMs(): number {
+    return this.#mtimeMs;
   }
 
   /** Largest size seen (a compressed source: what was read so far). */
@@ -340,6 +379,34 @@ export class FileTailer {
     return old;
   }
 
+  // --- parking ---------------------------------------------------------------------------
+
+  /**
+   * Closes the descriptor but keeps everything else — identity, head, read position,
+   * partial line, ack queue, key — so the file goes on where it stopped once `unpark`
+   * hands it a descriptor of the same identity (docs/architecture.md, Tail side). Waits
+   * for a read in flight first. Only when `parkable`.
+   */
+  async park(): Promise<void> {
+    if (!this.parkable) return;
+    this.#parked = true;
+    await this.idle();
+    const source = this.#source;
+    this.#source = undefined;
+    if (source !== undefined) await source.close();
+  }
+
+  /**
+   * Takes a descriptor opened again at its path. The caller has checked it is the same
+   * dev:inode; whether it was truncated meanwhile is what the next check tells (by size
+   * and head), as for a file that was never parked.
+   */
+  unpark(source: ByteSource): void {
+    if (!this.#parked) throw new Error(`${this.#path} is not parked`);
+    this.#parked = false;
+    this.#source = source;
+  }
+
   // --- closing ---------------------------------------------------------------------------
 
   /** The read loop found it ready to close; no more reads. */
@@ -365,20 +432,40 @@ export class FileTailer {
     const source = this.#source;
     this.#source = undefined;
     this.#closing = false;
+    this.#parked = false;
     if (source !== undefined) await source.close();
   }
 
-  /** The checkpoint entry: this identity at its acknowledged offset. */
+  /**
+   * The checkpoint entry: this identity at its acknowledged offset. The same object while
+   * nothing in it changed (its `seenMs` renewed at most every SEEN_RENEW_MS), so the
+   * writer can tell 10,000 quiet files unchanged by reference instead of hashing and
+   * serialising them every interval.
+   */
   checkpoint(nowMs: number): CheckpointEntry {
-    return {
+    const e = this.#entry;
+    if (
+      e !== undefined &&
+      e.key === this.#key &&
+      e.offset === this.#ackQueue.committed &&
+      e.path === this.#path &&
+      this.#entryHead === this.#head &&
+      nowMs - e.seenMs < SEEN_RENEW_MS
+    ) {
+      return e;
+    }
+    const fpHash = e !== undefined && this.#entryHead === this.#head ? e.fpHash : fingerprintHash(this.#head, this.#head.length);
+    this.#entryHead = this.#head;
+    this.#entry = {
       key: this.#key,
       dev: this.dev,
       ino: this.ino,
       fpLen: this.#head.length,
-      fpHash: fingerprintHash(this.#head, this.#head.length),
+      fpHash,
       offset: this.#ackQueue.committed,
       path: this.#path,
       seenMs: nowMs,
     };
+    return this.#entry;
   }
 }

@@ -25,6 +25,8 @@ export interface FinderOptions {
    * generation rotated away while tailship was down is read), the start on a first run.
    */
   readonly knownSinceMs: number;
+  /** A watched path waiting for a descriptor slot: discovery's to open, not a rotated file. */
+  readonly waitingForSlot?: (path: string) => boolean;
 }
 
 /** A directory unchanged for this long is looked at anyway: a late writer to a rotated file. */
@@ -129,7 +131,7 @@ export class GenerationFinder {
     for (const e of entries) {
       if (!e.isFile) continue;
       const path = join(dir, e.name);
-      if (this.#registry.at(path) !== undefined) continue; // a watched path: discovery's
+      if (this.#registry.at(path) !== undefined || this.#opts.waitingForSlot?.(path)) continue; // a watched path: discovery's
       const of = rotatedBaseOf(e.name, (base) => names.has(base));
       if (of === undefined && !first) continue;
       try {

@@ -12,6 +12,8 @@ export interface ReadHandlers {
   truncated(tailer: FileTailer): void;
   /** Read to its end and ready to close (rotated and quiet, or a copy done): close it. */
   closable(tailer: FileTailer): void;
+  /** A read of `tailer` is done (data or its end): it may give its descriptor slot up now. */
+  turnEnded?(tailer: FileTailer): void;
 }
 
 /**
@@ -70,6 +72,11 @@ export class ReadScheduler {
   /** Nothing queued and no read in flight. */
   get idle(): boolean {
     return this.#queued.size === 0 && !this.#pumping;
+  }
+
+  /** Whether `t` waits in the queue. */
+  queued(t: FileTailer): boolean {
+    return this.#queued.has(t);
   }
 
   /** Queues a file that has bytes to read or may be ready to close, and starts reading. */
@@ -132,12 +139,13 @@ export class ReadScheduler {
           else if (t.readable && t.readyToClose(now, this.#rotateWaitMs)) {
             t.beginClose();
             this.#on.closable(t);
-          }
+          } else this.#on.turnEnded?.(t);
           continue;
         }
         this.#lastReadMs = now;
         this.#on.bytesRead(n);
         if (n === this.#buf.length || t.unreadBytes > 0) this.#enqueue(t);
+        this.#on.turnEnded?.(t);
       }
     } finally {
       this.#pumping = false;

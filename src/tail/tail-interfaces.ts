@@ -26,6 +26,12 @@ export interface TailOptions {
    * may still be writing it) before what it had unread is reported lost. Default 10 s.
    */
   readonly copyWaitMs?: number;
+  /** TAILSHIP_MAX_OPEN_FILES: descriptors for tailed files (default 512), capped by `nofile`. */
+  readonly maxOpenFiles?: number;
+  /** TAILSHIP_CLOSE_INACTIVE: a file read to its end and quiet this long is parked (default 5 min). */
+  readonly closeInactiveMs?: number;
+  /** The `nofile` soft limit; default: read from /proc/self/limits (null: none). */
+  readonly nofileSoftLimit?: number | null;
 }
 
 /** Receives every complete line, in file order per file. */
@@ -51,6 +57,10 @@ export interface TailObserver {
   openFailed(path: string, code: string): void;
   /** A file is not read, and never will be while `path` leads to it (file-admission.ts). */
   refused?(path: string, reason: RefusalReason): void;
+  /** Out of descriptors (EMFILE/ENFILE) opening `path`: it waits for a slot and is opened later. */
+  descriptorsExhausted?(path: string, code: string): void;
+  /** The limit on open files applied (`requested` lowered to fit `nofile`, when known). */
+  openFileLimit?(effective: number, requested: number, nofile: number | undefined): void;
   bytesRead(n: number): void;
   /** Discovery work failed unexpectedly (an I/O error); it is tried again next tick. */
   failed(error: unknown): void;
@@ -68,5 +78,6 @@ export interface FileStatus {
   readonly size: number;
   /** File size minus acknowledged offset. */
   readonly bytesBehind: number;
-  readonly state: 'open' | 'rotated' | 'closed';
+  /** `parked`: closed to free its descriptor, opened again when it grows. */
+  readonly state: 'open' | 'parked' | 'rotated' | 'closed';
 }

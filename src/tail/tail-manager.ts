@@ -10,6 +10,7 @@ import { FINGERPRINT_BYTES } from './fingerprint.js';
 import { GenerationFinder, type Adoption } from './generation-finder.js';
 import type { GlobSet } from './glob-set.js';
 import { discard, freshKey, openFile, type OpenedFile } from './open-file.js';
+import { effectiveMaxOpenFiles, nofileSoftLimit, OpenFileLimit } from './open-file-limit.js';
 import { ReadScheduler } from './read-scheduler.js';
 import { truncationSeen } from './truncation.js';
 import { SerialQueue } from './serial-queue.js';
@@ -33,7 +34,41 @@ const REPORTED_PATHS = 10_000;
  * - copytruncate, `>` and rewrites in place: a truncation, seen by size or by head
  *   (truncation.ts); the generation being read carries on in its copy (copy-finder.ts),
  *   the file restarts at 0.
+ *
+ * Descriptors (docs/architecture.md, Tail side, "Many files"): at most `maxOpenFiles`
+ * files at watched paths hold one. A file quiet for `closeInactiveMs`, or read to its end
+ * while others wait for a slot, is parked: closed, still known with its offsets, and
+ * opened again (same dev:inode, else it is treated as rotated) when it grows. Files that
+ * need a slot wait their turn in arrival order; one with a backlog gives its slot up
+ * after each chunk when others wait. Rotated generations and copies take a slot at once.
  */
+/** TAILSHIP_MAX_OPEN_FILES and TAILSHIP_CLOSE_INACTIVE when the options do not say. */
+export const DEFAULT_MAX_OPEN_FILES = 512;
+export const DEFAULT_CLOSE_INACTIVE_MS = 5 * 60_000;
+
+/**
+ * The sweep of quiet files: each stat'ed every SWEEP_TICKS polls (at least SWEEP_MIN_FILES
+ * a poll) — the safety net behind the directories' events, which see a change at once.
+ * 10 polls cost 1,000 quiet files 2.6 % of a core; 30, under 1 %. With TAILSHIP_POLL_ONLY
+ * there are no events: every file is stat'ed every poll.
+ */
+const SWEEP_TICKS = 30;
+const SWEEP_MIN_FILES = 10;
+/** A file read to its end is quiet after this many polls without growth. */
+const QUIET_POLLS = 10;
+
+/** An open that may have failed: tried as a value, so several can run side by side. */
+type Opening = { readonly file: OpenedFile } | { readonly error: unknown };
+
+const tryOpen = (fs: TailFs, path: string): Promise<Opening> =>
+  openFile(fs, path).then(
+    (file) => ({ file }),
+    (error: unknown) => ({ error }),
+  );
+
+/** Out of descriptors, the process's (EMFILE) or the system's (ENFILE): wait for a slot. */
+const isDescriptorShortage = (code: string): boolean => code === 'EMFILE' || code === 'ENFILE';
+
 export class TailManager {
   readonly #opts: TailOptions;
   readonly #fs: TailFs;
@@ -59,6 +94,18 @@ export class TailManager {
    */
   readonly #reported = new Map<string, RefusalReason>();
   readonly #queue: SerialQueue;
+  /** Descriptor slots; a waiter is a path to open or a parked tailer to open again. */
+  readonly #slots: OpenFileLimit<string | FileTailer>;
+  /** Tailers holding a descriptor (each holds one slot). */
+  readonly #holding = new Set<FileTailer>();
+  /** Paths of the first scan still waiting for a slot: TAILSHIP_START_AT applies to them. */
+  readonly #initialWaiting = new Set<string>();
+  readonly #closeInactiveMs: number;
+  /** Waiters granted a slot, to be opened by the next #serveGranted. */
+  readonly #granted: Array<string | FileTailer> = [];
+  /** Parked files still to stat in this round of the sweep, and how many a tick. */
+  #sweepQueue: FileTailer[] = [];
+  #sweepPerTick = 0;
   #pollTimer: NodeJS.Timeout | undefined;
   #initialScan = true;
   #closed = false;
@@ -78,8 +125,17 @@ export class TailManager {
     this.#sink = sink;
     this.#observer = observer;
     this.#queue = new SerialQueue((error) => observer.failed(error));
+    const requested = opts.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES;
+    const nofile = opts.nofileSoftLimit === undefined ? nofileSoftLimit() : (opts.nofileSoftLimit ?? undefined);
+    this.#slots = new OpenFileLimit(effectiveMaxOpenFiles(requested, nofile));
+    this.#closeInactiveMs = opts.closeInactiveMs ?? DEFAULT_CLOSE_INACTIVE_MS;
+    observer.openFileLimit?.(this.#slots.max, requested, nofile);
     this.#registry = new FileRegistry(checkpoints);
-    this.#finder = new GenerationFinder(fs, this.#registry, { host: opts.host, knownSinceMs: opts.knownSinceMs ?? Date.now() });
+    this.#finder = new GenerationFinder(fs, this.#registry, {
+      host: opts.host,
+      knownSinceMs: opts.knownSinceMs ?? Date.now(),
+      waitingForSlot: (path) => this.#slots.isWaiting(path),
+    });
     this.#truncations = new TruncationHandler(fs, this.#registry, opts, observer);
     this.#reader = new ReadScheduler(opts.readChunkBytes, opts.rotateWaitMs, budget, {
       line: (t, line, start, end, truncated, now) => sink.line(t, line, start, end, truncated, now),
@@ -88,6 +144,9 @@ export class TailManager {
       // Unless a check handled it meanwhile (then the tailer is no longer truncating).
       truncated: (t) => void this.#queue.run(async () => (t.truncating ? this.#truncated(t) : undefined)),
       closable: (t) => void this.#queue.run(() => this.#closeTailer(t)),
+      turnEnded: (t) => {
+        if (this.#slots.waiting + this.#slots.over > 0 && t.parkable) void this.#queue.run(() => this.#yieldSlot(t));
+      },
     }, () => this.#queue.drained);
     // A busy file sends an event per write: one look at it queued is enough.
     this.#discovery = new FileDiscovery(globs, fs, !opts.pollOnly, (path) => this.#queue.runOnce(path, () => this.#reconcile(path)));
@@ -122,7 +181,7 @@ export class TailManager {
 
   /** Whether every open file has been read to its known end. */
   get caughtUp(): boolean {
-    if (!this.#reader.idle) return false;
+    if (!this.#reader.idle || this.#slots.waiting > 0) return false;
     for (const t of this.#registry.tailers.values()) if (t.open && (t.unreadBytes > 0 || t.truncating)) return false;
     return true;
   }
@@ -142,20 +201,64 @@ export class TailManager {
     // One stat per file per tick: the path's stat serves its tailer's check too, so only
     // files no path leads to (rotated, deleted) need an fstat of their own.
     const checked = new Set<FileTailer>();
-    for (const path of scan.paths) await this.#reconcile(path, checked);
+    const start = Date.now();
+    const sweep = this.#sweep(start);
+    // Not looked at this tick: quiet files outside this tick's share of the sweep.
+    const resting = new Set<FileTailer>();
+    for (const path of scan.paths) {
+      // Waiting for a slot: nothing to look at yet.
+      if (this.#slots.isWaiting(path)) continue;
+      const id = this.#registry.at(path);
+      const t = id === undefined ? undefined : this.#registry.tailers.get(id);
+      if (t !== undefined && this.#quiet(t, start) && !sweep.has(t)) {
+        resting.add(t);
+        continue;
+      }
+      await this.#reconcile(path, checked);
+    }
     for (const path of [...this.#registry.watchedPaths]) if (!seen.has(path)) await this.#reconcile(path, checked);
     for (const path of [...this.#errors.keys()]) if (!seen.has(path)) this.#errors.delete(path);
     for (const path of [...this.#refused.keys()]) if (!seen.has(path)) this.#refused.delete(path);
     const now = Date.now();
-    for (const t of [...this.#registry.tailers.values()]) if (!checked.has(t)) await this.#check(t, now);
+    for (const t of [...this.#registry.tailers.values()]) if (!checked.has(t) && !resting.has(t)) await this.#check(t, now);
     for (const a of await this.#finder.lookAround(scan.dirs, now)) this.#adopt(a, now);
+    for (const t of [...this.#holding]) {
+      if (this.#idle(t) && now - t.lastActiveMs >= this.#closeInactiveMs) await this.#park(t);
+    }
+    await this.#makeRoom();
     this.#truncations.expire(now);
     this.#registry.prune(now, this.#opts.checkpointTtlMs);
+  }
+
+  /**
+   * Quiet: parked, or at a watched path, read to its end and not grown for QUIET_POLLS
+   * polls. Filesystem events on its directory see it change; the poll looks at it only in
+   * its turn of the sweep.
+   */
+  #quiet(t: FileTailer, now: number): boolean {
+    if (t.parked) return true;
+    return t.parkable && t.unreadBytes === 0 && now - t.lastActiveMs >= QUIET_POLLS * this.#opts.pollIntervalMs;
+  }
+
+  /**
+   * The quiet files to stat this tick, in turn: each is looked at every SWEEP_TICKS ticks,
+   * so 10,000 quiet files cost a few hundred stats a tick, not ten thousand.
+   */
+  #sweep(now: number): Set<FileTailer> {
+    if (this.#sweepQueue.length === 0) {
+      for (const t of this.#registry.tailers.values()) if (this.#quiet(t, now)) this.#sweepQueue.push(t);
+      const ticks = this.#opts.pollOnly ? 1 : SWEEP_TICKS;
+      this.#sweepPerTick = Math.max(SWEEP_MIN_FILES, Math.ceil(this.#sweepQueue.length / ticks));
+    }
+    return new Set(this.#sweepQueue.splice(0, this.#sweepPerTick));
   }
 
   /** Brings one path up to date: new file, same file, or a new file at an old path. */
   async #reconcile(path: string, checked?: Set<FileTailer>): Promise<void> {
     if (this.#closed) return;
+    // A path not known yet, with no slot free: it waits for one unlooked-at (what it leads
+    // to is seen when it is opened), so 20,000 new files cost no stat each meanwhile.
+    if (this.#registry.at(path) === undefined && !this.#slots.available) return this.#waitForSlot(path);
     let st;
     try {
       st = await this.#fs.stat(path);
@@ -195,38 +298,60 @@ export class TailManager {
       await this.#check(existing, Date.now());
       return;
     }
-    await this.#openAt(path, id);
+    await this.#openAt(path);
   }
 
-  /** `id`: the identity the path led to when looked at, remembered if the file is refused. */
-  async #openAt(path: string, id: string): Promise<void> {
-    let file: OpenedFile;
-    try {
-      file = await openFile(this.#fs, path);
-    } catch (error) {
-      if (error instanceof RefusedError) this.#refuse(path, id, error.reason);
-      else this.#openFailed(path, errorCode(error));
+  /** Opens a new file at `path` when a descriptor slot is free, else queues it for one. */
+  async #openAt(path: string): Promise<void> {
+    if (this.#slots.isWaiting(path)) return;
+    if (!this.#slots.tryTake()) {
+      await this.#waitForSlot(path);
       return;
     }
+    await this.#openWithSlot(path);
+  }
+
+  /** Opens `path` holding a slot; the slot is given back unless a tailer keeps it. */
+  async #openWithSlot(path: string): Promise<void> {
+    await this.#opened(path, await tryOpen(this.#fs, path));
+  }
+
+  /** Registers what opening `path` with a slot gave (see #openWithSlot). */
+  async #opened(path: string, opening: Opening): Promise<void> {
+    const initial = this.#initialScan || this.#initialWaiting.delete(path);
+    if ('error' in opening || this.#closed) {
+      if ('file' in opening) await discard(opening.file);
+      this.#releaseSlot();
+      if (this.#closed || !('error' in opening)) return;
+      if (opening.error instanceof RefusedError) return this.#refuseAt(path, opening.error.reason);
+      const code = errorCode(opening.error);
+      if (!isDescriptorShortage(code)) return this.#openFailed(path, code);
+      this.#observer.descriptorsExhausted?.(path, code);
+      if (initial) this.#initialWaiting.add(path);
+      return this.#waitForSlot(path);
+    }
+    const file = opening.file;
     this.#errors.delete(path);
     this.#refused.delete(path);
     const reg = this.#registry;
     const existing = reg.tailers.get(file.identity);
     if (existing || reg.copyOfOneBeingRead(path, file) || file.source.compressed) {
       await discard(file);
+      this.#releaseSlot();
       if (existing) reg.map(path, existing);
       return;
     }
     const resume = reg.resumePoint(file);
     // TAILSHIP_START_AT=end only on a first run: after a restart, a file with no checkpoint
     // appeared while tailship was down (or just before a crash), and all of it is news.
-    const atEnd = resume === undefined && this.#initialScan && this.#opts.firstRun && this.#opts.startAt === 'end';
+    const atEnd = resume === undefined && initial && this.#opts.firstRun && this.#opts.startAt === 'end';
     const offset = resume?.offset ?? (atEnd ? file.st.size : 0);
     reg.dormant.delete(file.identity);
     const t = this.#tailer(file, path, resume?.key ?? freshKey(this.#opts.host, file), offset, false);
     reg.map(path, t);
     this.#observer.fileOpened(path, offset, resume !== undefined);
     if (t.unreadBytes > 0) this.#reader.ready(t);
+    else await this.#yieldSlot(t);
   }
 
   #tailer(file: OpenedFile, path: string, key: string, offset: number, detached: boolean, carried?: Generation): FileTailer {
@@ -246,7 +371,111 @@ export class TailManager {
       carried,
     );
     this.#registry.tailers.set(t.identity, t);
+    this.#holding.add(t);
     return t;
+  }
+
+  // --- descriptor slots --------------------------------------------------------------------
+
+  /** Queues `w` for a slot, and parks quiet files to make room. */
+  async #waitForSlot(w: string | FileTailer): Promise<void> {
+    this.#slots.wait(w);
+    if (typeof w === 'string' && this.#initialScan) this.#initialWaiting.add(w);
+    await this.#makeRoom();
+  }
+
+  /** Gives a slot back; the first waiter, if any, gets it and is served in the queue. */
+  #releaseSlot(): void {
+    const next = this.#slots.release() ?? this.#slots.admit();
+    if (next === undefined) return;
+    this.#granted.push(next);
+    if (this.#granted.length === 1) void this.#queue.run(() => this.#serveGranted());
+  }
+
+  /**
+   * Opens the files granted a slot since the last time, side by side — each open is
+   * several system calls, and one by one they made 20,000 files take minutes — then
+   * registers them one by one, so two paths leading to one file still make one tailer.
+   */
+  async #serveGranted(): Promise<void> {
+    const granted = this.#granted.splice(0);
+    const openings = await Promise.all(granted.map((w) => tryOpen(this.#fs, typeof w === 'string' ? w : w.path)));
+    for (const [i, w] of granted.entries()) {
+      if (typeof w === 'string') await this.#opened(w, openings[i]!);
+      else await this.#reopened(w, openings[i]!);
+    }
+  }
+
+  /** A held file with nothing to read now and no read queued: may be parked. */
+  #idle(t: FileTailer): boolean {
+    return t.holdsDescriptor && t.parkable && t.unreadBytes === 0 && !this.#reader.queued(t);
+  }
+
+  /**
+   * Parks the least recently active idle files while files wait for a slot, or while
+   * reserved slots (rotated generations) put the count over the limit.
+   */
+  async #makeRoom(): Promise<void> {
+    let need = this.#slots.waiting + this.#slots.over;
+    if (need === 0) return;
+    const idle = [...this.#holding].filter((t) => this.#idle(t)).sort((a, b) => a.lastActiveMs - b.lastActiveMs);
+    for (const t of idle) {
+      if (need-- <= 0) break;
+      await this.#park(t);
+    }
+  }
+
+  async #park(t: FileTailer): Promise<void> {
+    if (!t.holdsDescriptor || !t.parkable) return;
+    await t.park();
+    this.#holding.delete(t);
+    this.#releaseSlot();
+  }
+
+  /**
+   * The read loop ended a turn of `t` while others wait for a slot: read to its end, it
+   * gives its slot up; with bytes left, it goes to the back of the queue for one.
+   */
+  async #yieldSlot(t: FileTailer): Promise<void> {
+    if (!t.holdsDescriptor || !t.parkable || this.#slots.waiting + this.#slots.over === 0) return;
+    const backlog = t.unreadBytes > 0;
+    await this.#park(t);
+    if (backlog) this.#slots.wait(t);
+  }
+
+  /** Needs its descriptor back (it grew, or was truncated): now if a slot is free, else in turn. */
+  async #wake(t: FileTailer): Promise<void> {
+    if (this.#slots.isWaiting(t)) return;
+    if (this.#slots.tryTake()) await this.#unpark(t);
+    else await this.#waitForSlot(t);
+  }
+
+  /**
+   * Opens a parked file again at its path, holding a slot. The same dev:inode carries on
+   * where it stopped, checked by size and head as any file is (a truncation meanwhile is
+   * seen there); another file at the path is left to the path's reconcile (a rotation),
+   * which detaches the parked one.
+   */
+  async #unpark(t: FileTailer): Promise<void> {
+    await this.#reopened(t, await tryOpen(this.#fs, t.path));
+  }
+
+  /** Registers what opening a parked file's path with a slot gave (see #unpark). */
+  async #reopened(t: FileTailer, opening: Opening): Promise<void> {
+    const same = 'file' in opening && opening.file.identity === t.identity && !opening.file.source.compressed;
+    if (!same || this.#closed || !t.parked || !this.#registry.tailers.has(t.identity)) {
+      if ('file' in opening) await discard(opening.file);
+      this.#releaseSlot();
+      if ('error' in opening && isDescriptorShortage(errorCode(opening.error)) && !this.#closed) {
+        this.#observer.descriptorsExhausted?.(t.path, errorCode(opening.error));
+        await this.#waitForSlot(t);
+      }
+      return; // gone, or another file there: the path's reconcile sees to it
+    }
+    t.unpark(opening.file.source);
+    this.#holding.add(t);
+    await this.#check(t, Date.now());
+    if (t.unreadBytes === 0 && !this.#reader.queued(t)) await this.#yieldSlot(t);
   }
 
   #unmap(path: string): void {
@@ -274,6 +503,12 @@ export class TailManager {
   }
 
   /** Reported once per path (again when the reason changes); the path is not opened again while it leads to `id`. */
+  /** A refusal found by opening: remembered with the identity the path leads to now. */
+  async #refuseAt(path: string, reason: RefusalReason): Promise<void> {
+    const id = await this.#fs.stat(path).then(identityOf, () => '');
+    this.#refuse(path, id, reason);
+  }
+
   #refuse(path: string, id: string, reason: RefusalReason): void {
     this.#refused.delete(path); // most recent last
     this.#refused.set(path, { identity: id, reason });
@@ -302,6 +537,7 @@ export class TailManager {
    * the read loop is running: finding and opening the copy costs no memory budget.
    */
   async #check(t: FileTailer, now: number, pathStat?: FileStat): Promise<void> {
+    if (t.parked) return this.#checkParked(t, now, pathStat);
     if (!t.open) {
       if (t.settled) this.#registry.retire(t, now);
       return;
@@ -339,6 +575,23 @@ export class TailManager {
     if (t.unreadBytes > 0 || t.readyToClose(now, this.#opts.rotateWaitMs)) this.#reader.ready(t);
   }
 
+  /**
+   * A parked file, from its path's stat: changed → opened again (truncations included).
+   * One no watched path leads to any more (renamed away or deleted while parked) is
+   * retired to its checkpoint once its acks are in: the generation finder then resumes it
+   * from there by identity if it holds more (a rotated name), as after a restart.
+   */
+  async #checkParked(t: FileTailer, now: number, pathStat: FileStat | undefined): Promise<void> {
+    if (t.detached) {
+      if (t.ackQueue.pending > 0) return;
+      this.#slots.cancel(t);
+      await t.close();
+      this.#registry.retire(t, now);
+      return;
+    }
+    if (pathStat !== undefined && (pathStat.size !== t.size || pathStat.mtimeMs !== t.mtimeMs)) await this.#wake(t);
+  }
+
   /** A truncation: the file restarts at 0, the generation it held carries on in its copy. */
   async #truncated(t: FileTailer): Promise<void> {
     const copy = await this.#truncations.handle(t, Date.now());
@@ -371,6 +624,8 @@ export class TailManager {
         break;
       }
     }
+    // Reserved: a generation not held now may be deleted unread. Parking brings the count back.
+    this.#slots.takeReserved();
     this.#reader.ready(t);
   }
 
@@ -393,7 +648,12 @@ export class TailManager {
     // Nothing more will be written: a last line without a newline is shipped as it is.
     t.flushPartial((line, start, end, truncated) => this.#sink.line(t, line, start, end, truncated, now));
     this.#sink.end(t);
+    const held = t.holdsDescriptor;
     await t.close();
+    if (held) {
+      this.#holding.delete(t);
+      this.#releaseSlot();
+    }
     this.#observer.fileClosed(t.path, t.deleted);
     if (t.settled) this.#registry.retire(t, now);
   }
@@ -414,10 +674,16 @@ export class TailManager {
     return this.#registry.statuses();
   }
 
-  get openFiles(): number {
+  /** Files being tailed: holding a descriptor or parked. */
+  get watchedFiles(): number {
     let n = 0;
     for (const t of this.#registry.tailers.values()) if (t.open) n++;
     return n;
+  }
+
+  /** Descriptors held for tailed files (at most the limit, plus rotated generations). */
+  get openFiles(): number {
+    return this.#holding.size;
   }
 
   errors(): Array<{ path: string; code: string }> {
@@ -438,6 +704,8 @@ export class TailManager {
     await this.#queue.drained;
     await this.#reader.close();
     this.#truncations.expire(Infinity);
+    this.#slots.clear();
     for (const t of this.#registry.tailers.values()) await t.close();
+    this.#holding.clear();
   }
 }

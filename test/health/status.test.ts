@@ -14,7 +14,7 @@ function state(over: Partial<PipelineState> = {}, collector: Partial<CollectorSt
     started: true,
     draining: false,
     stopped: false,
-    tail: { started: true, files: () => [], errors: () => [], refused: () => [], openFiles: 0 },
+    tail: { started: true, files: () => [], errors: () => [], refused: () => [], openFiles: 0, watchedFiles: 0 },
     shipper: { state: { ...initialCollectorState(), ...collector }, pending: 0, inFlight: 0 },
     budget: { usedBytes: 0, limitBytes: 1024 },
     batcher: { open: 0, lastAcknowledgedMs: NOW },
@@ -29,7 +29,7 @@ t.test('ready once started with watchers running, until stopped; never the colle
   t.notOk(isReady(state({ started: false })), 'starting');
   t.notOk(isReady(state({ stopped: true })), 'stopped');
   t.notOk(isReady(state({ tail: undefined })), 'no tail yet');
-  t.notOk(isReady(state({ tail: { started: false, files: () => [], errors: () => [], refused: () => [], openFiles: 0 } })), 'watchers not running');
+  t.notOk(isReady(state({ tail: { started: false, files: () => [], errors: () => [], refused: () => [], openFiles: 0, watchedFiles: 0 } })), 'watchers not running');
 });
 
 t.test('live unless data waits and nothing moved for the wedge time with no retry due', async (t) => {

@@ -40,7 +40,7 @@ t.test('records read are counted on the hot path and published on scrape', async
   telemetry.recordRead(false);
   telemetry.recordRead(true);
   t.equal(await value('tailship_lines_read_total'), 0, 'not before publish');
-  const gauges = { openFiles: 2, files: [{ path: '/a', identity: '1:2', readOffset: 10, ackedOffset: 4, size: 10, bytesBehind: 6, state: 'open' as const }], memoryUsedBytes: 6, memoryLimitBytes: 100, requestsPending: 1, disk: { reclaim: true, filesDiskBytes: 8192, reclaimedBytes: 0, volumeLimitBytes: 10_000, nearLimit: true } };
+  const gauges = { openFiles: 2, watchedFiles: 2, files: [{ path: '/a', identity: '1:2', readOffset: 10, ackedOffset: 4, size: 10, bytesBehind: 6, state: 'open' as const }], memoryUsedBytes: 6, memoryLimitBytes: 100, requestsPending: 1, disk: { reclaim: true, filesDiskBytes: 8192, reclaimedBytes: 0, volumeLimitBytes: 10_000, nearLimit: true } };
   telemetry.publish(gauges);
   telemetry.publish(gauges);
   t.equal(await value('tailship_lines_read_total'), 2, 'published once, not twice');
@@ -120,4 +120,28 @@ t.test('reclaim events: freed bytes and refusals counted, refusals and the volum
     { level: 40, component: 'disk', percent: 88, msg: /more than 80% of TAILSHIP_VOLUME_LIMIT/ },
     { level: 30, component: 'disk', msg: /back under 80%/ },
   ]);
+});
+
+t.test('many files: file_bytes_behind for the 50 furthest behind, the total over all; descriptors', async (t) => {
+  const { telemetry, value, logs, clock } = setup();
+  const files = Array.from({ length: 80 }, (_, i) => ({
+    path: `/pod-data/f${i}.log`, identity: `1:${i}`, readOffset: i, ackedOffset: 0, size: i, bytesBehind: i, state: 'parked' as const,
+  }));
+  telemetry.publish({ openFiles: 3, watchedFiles: 80, files, memoryUsedBytes: 0, memoryLimitBytes: 100, requestsPending: 0, disk: { reclaim: false, filesDiskBytes: 0, reclaimedBytes: 0, volumeLimitBytes: undefined, nearLimit: false } });
+  t.equal(await value('tailship_bytes_behind'), (79 * 80) / 2, 'the total over every file');
+  t.equal(await value('tailship_file_bytes_behind', { file: '/pod-data/f79.log' }), 79, 'the furthest behind has a series');
+  t.equal(await value('tailship_file_bytes_behind', { file: '/pod-data/f30.log' }), 30, 'the 50th too');
+  t.equal(await value('tailship_file_bytes_behind', { file: '/pod-data/f29.log' }), undefined, 'the 51st does not');
+  t.equal(await value('tailship_open_files'), 3);
+  t.equal(await value('tailship_files_watched'), 80);
+  telemetry.tail.descriptorsExhausted?.('/pod-data/a.log', 'EMFILE');
+  telemetry.tail.descriptorsExhausted?.('/pod-data/b.log', 'EMFILE');
+  clock.ms += 61_000;
+  telemetry.tail.descriptorsExhausted?.('/pod-data/c.log', 'EMFILE');
+  t.equal(await value('tailship_file_open_deferred_total', { code: 'EMFILE' }), 3, 'every deferred open counted');
+  t.match(
+    logs.filter((l) => String(l['msg']).startsWith('out of file descriptors')),
+    [{ level: 40, path: '/pod-data/a.log', deferred: 1 }, { level: 40, path: '/pod-data/c.log', deferred: 2 }],
+    'warned at once, then at most every minute with the count',
+  );
 });

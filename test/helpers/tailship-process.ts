@@ -16,14 +16,20 @@ export class TailshipProcess {
   healthPort: number | undefined;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  /** `nodeArgs` go to node before the script (V8 flags, as the image's ENTRYPOINT has them). */
+  /**
+   * `nodeArgs` go to node before the script (V8 flags, as the image's ENTRYPOINT has them).
+   * `launcher` runs node through a command that execs it, so the pid stays tailship's
+   * (e.g. `prlimit --nofile=1024:1024 --`).
+   */
   constructor(
     env: Record<string, string>,
     args: string[] = [],
     user?: { uid: number; gid: number },
     nodeArgs: readonly string[] = [],
+    launcher: readonly string[] = [],
   ) {
-    this.child = spawn(process.execPath, [...nodeArgs, MAIN, ...args], {
+    const command = [...launcher, process.execPath, ...nodeArgs, MAIN, ...args];
+    this.child = spawn(command[0]!, command.slice(1), {
       env: { PATH: process.env['PATH'] ?? '', TAILSHIP_HEALTH_PORT: '0', TAILSHIP_HEALTH_HOST: '127.0.0.1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...user,

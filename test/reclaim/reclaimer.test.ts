@@ -122,3 +122,22 @@ t.test('resumes from what the last run freed; reclaim off only measures', async 
   await off.written([]);
   t.same(other.events, ['near true', 'near false'], 'and when it is back under');
 });
+
+t.test('a file whose checkpoint did not move is measured again only after 30 s', async (t) => {
+  // With 10,000 quiet files a stat of each at every checkpoint interval was most of the idle CPU.
+  const { path, entry, observer } = setup(t);
+  const r = new Reclaimer({ enabled: false, volumeLimitBytes: undefined }, () => undefined, observer);
+  const e = entry(100_000);
+  await r.written([e], 1_000_000);
+  const before = r.status.filesDiskBytes;
+  writeFileSync(path, Buffer.alloc(1 << 20, 0x61), { flag: 'a' });
+  const grown = statSync(path).blocks * 512;
+  t.ok(grown > before, 'the file now uses more blocks');
+  await r.written([e], 1_010_000);
+  t.equal(r.status.filesDiskBytes, before, 'unchanged checkpoint, 10 s later: the last figure');
+  await r.written([entry(150_000)], 1_011_000);
+  t.equal(r.status.filesDiskBytes, grown, 'a checkpoint that moved: measured at once');
+  writeFileSync(path, Buffer.alloc(1 << 20, 0x62), { flag: 'a' });
+  await r.written([entry(150_000)], 1_042_000);
+  t.equal(r.status.filesDiskBytes, statSync(path).blocks * 512, '30 s on: measured again');
+});

@@ -131,3 +131,68 @@ t.test('a checkpointed file resumes at its offset with its key', async (t) => {
   await waitFor('the new line', () => lines.length === 1);
   t.same(lines, [`${saved[0]!.key}:three`]);
 });
+
+// --- many files: descriptor slots and parked files (docs/architecture.md, Tail side) ---
+
+const texts = (lines: Line[], file: string) => lines.filter((l) => l.tailer.path.endsWith(file)).map((l) => l.text);
+
+t.test('more files than slots: every line read once, never more descriptors than the limit', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tailship-tm-'));
+  const names = Array.from({ length: 7 }, (_, i) => `f${i}.log`);
+  for (const n of names) writeFileSync(join(dir, n), `${n} 1\n${n} 2\n`);
+  const { tail, lines, ackAll } = setup(dir, { maxOpenFiles: 2, nofileSoftLimit: null });
+  t.teardown(() => tail.close());
+  let peak = 0;
+  await tail.start();
+  await waitFor('every line', () => {
+    peak = Math.max(peak, tail.openFiles);
+    return lines.length >= 14;
+  });
+  for (const n of names) t.same(texts(lines, n), [`${n} 1`, `${n} 2`], `${n}: each line once, in order`);
+  t.ok(peak <= 2, `at most 2 descriptors held (peak ${peak})`);
+  t.equal(tail.watchedFiles, 7, 'every file still tailed');
+  t.ok(tail.files().some((f) => f.state === 'parked'), 'some parked');
+  ackAll();
+  const sizes = names.map((n) => 2 * (n.length + 3));
+  t.same(tail.checkpoints(Date.now()).map((c) => c.offset).sort(), sizes.sort(), 'every file checkpointed at its end');
+});
+
+t.test('a parked file that grows is opened again by identity and read on from where it stopped', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tailship-tm-'));
+  const path = join(dir, 'app.log');
+  writeFileSync(path, 'one\n');
+  const { tail, lines, ackAll } = setup(dir, { closeInactiveMs: 50 });
+  t.teardown(() => tail.close());
+  await tail.start();
+  await waitFor('one line', () => lines.length === 1);
+  const tailer = lines[0]!.tailer;
+  await waitFor('parked after being quiet', () => tail.openFiles === 0);
+  t.ok(tailer.parked);
+  t.equal(tail.files()[0]?.state, 'parked');
+  ackAll();
+  const before = tail.checkpoints(Date.now());
+  appendFileSync(path, 'two\n');
+  await waitFor('the new line', () => lines.length === 2);
+  t.same(lines.map((l) => [l.text, l.start, l.end]), [['one', 0, 4], ['two', 4, 8]], 'only the new line, at its offset');
+  t.equal(lines[1]!.tailer, tailer, 'the same tailer: same key, same record ids');
+  t.notOk(tailer.parked, 'open again');
+  t.same(before.map((c) => [c.key, c.offset]), [[tailer.key, 4]], 'the checkpoint was unchanged by parking');
+});
+
+t.test('a parked file rotated away and written to: its new lines read once, the new file from 0', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tailship-tm-'));
+  const path = join(dir, 'app.log');
+  writeFileSync(path, 'one\n');
+  const { tail, lines, ackAll } = setup(dir, { closeInactiveMs: 50 });
+  t.teardown(() => tail.close());
+  await tail.start();
+  await waitFor('one line', () => lines.length === 1);
+  await waitFor('parked', () => tail.openFiles === 0);
+  ackAll();
+  renameSync(path, `${path}.1`);
+  appendFileSync(`${path}.1`, 'late\n'); // nginx writes on until it reopens
+  writeFileSync(path, 'new\n');
+  await waitFor('the late line and the new file', () => lines.length === 3, { timeoutMs: 15_000 });
+  t.same(lines.map((l) => l.text).sort(), ['late', 'new', 'one']);
+  t.equal(lines.find((l) => l.text === 'late')?.start, 4, 'the rotated file read on from its offset');
+});
