@@ -101,7 +101,7 @@ export class Telemetry {
       descriptorsExhausted: (path, code) => {
         m.openDeferred.inc({ code });
         const n = this.#descriptorWarnings.hit(now());
-        if (n > 0) tailLog.warn({ path, code, deferred: n }, 'out of file descriptors; opening later (raise nofile or lower TAILSHIP_MAX_OPEN_FILES)');
+        if (n > 0) tailLog.warn({ path: nameText(path), code, deferred: n }, 'out of file descriptors; opening later (raise nofile or lower TAILSHIP_MAX_OPEN_FILES)');
       },
       openFileLimit: (effective, requested, nofile) =>
         tailLog.info({ maxOpenFiles: effective, requested, nofileSoftLimit: nofile ?? 'unknown' }, 'open file limit'),
@@ -181,14 +181,14 @@ export class Telemetry {
     this.reclaim = {
       reclaimed: (path, bytes) => {
         m.reclaimedBytes.inc(bytes);
-        diskLog.debug({ path, bytes }, 'freed acknowledged bytes');
+        diskLog.debug({ path: nameText(path), bytes }, 'freed acknowledged bytes');
       },
       refused: (path, code, fileSystem) => {
         m.reclaimRefused.inc({ code });
         if (fileSystem) {
-          diskLog.warn({ path, code }, 'this file system cannot free acknowledged bytes (no hole punching); shipping goes on, the files keep their size on disk');
+          diskLog.warn({ path: nameText(path), code }, 'this file system cannot free acknowledged bytes (no hole punching); shipping goes on, the files keep their size on disk');
         } else {
-          diskLog.warn({ path, code }, 'cannot open the file for writing to free acknowledged bytes; shipping goes on; mount the log volume read-write for TAILSHIP_RECLAIM_ACKED');
+          diskLog.warn({ path: nameText(path), code }, 'cannot open the file for writing to free acknowledged bytes; shipping goes on; mount the log volume read-write for TAILSHIP_RECLAIM_ACKED');
         }
       },
       volumeLimit: (near, usedBytes, limitBytes) => {

@@ -2,6 +2,7 @@ import { constants, fstat, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { CheckpointEntry } from '../checkpoint/checkpoint-format.js';
+import { fsPath } from '../tail/file-system.js';
 import { fingerprintMatches } from '../tail/fingerprint.js';
 import { punchHole } from './hole-punch.js';
 import { nearVolumeLimit, punchRange } from './punch-plan.js';
@@ -19,8 +20,9 @@ export interface ReclaimObserver {
   reclaimed(path: string, bytes: number): void;
   /**
    * Freeing was refused with `code`: for the whole file system (`fileSystem`: EOPNOTSUPP,
-   * or ENOSYS where no fallocate can be called; reported once per file system, never tried there again) or for one file (EACCES,
-   * EROFS…: reported once per file and code, tried again at each checkpoint). Shipping goes on.
+   * or ENOSYS where no fallocate can be called; reported once per file system, never
+   * tried there again) or for one file (EACCES, EROFS…: reported once per file and code,
+   * tried again when its checkpoint moves or 30 s on). Shipping goes on.
    */
   refused(path: string, code: string, fileSystem: boolean): void;
   /** The watched files crossed NEAR_LIMIT_SHARE of the volume limit, upwards or back down. */
@@ -52,6 +54,8 @@ const REMEASURE_MS = 30_000;
 const sameCheckpoint = (a: CheckpointEntry, b: CheckpointEntry): boolean =>
   a === b || (a.key === b.key && a.offset === b.offset && a.fpHash === b.fpHash && a.path === b.path);
 
+const NOT_THROUGH_LINKS = constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+
 const entryKey = (e: Pick<CheckpointEntry, 'dev' | 'ino' | 'key'>) => `${e.dev}:${e.ino}:${e.key}`;
 
 /**
@@ -79,6 +83,8 @@ export class Reclaimer {
   readonly #refusedFiles = new Map<string, string>();
   /** Per identity: the entry last measured, when, and the blocks the file used then. */
   #measured = new Map<string, { readonly entry: CheckpointEntry; readonly atMs: number; readonly diskBytes: number }>();
+  /** The annotated form of each entry handed out last (entries are dropped with their files). */
+  readonly #annotated = new WeakMap<CheckpointEntry, CheckpointEntry>();
   #filesDiskBytes = 0;
   #reclaimedBytes = 0;
   #nearLimit = false;
@@ -108,7 +114,15 @@ export class Reclaimer {
   annotate(entries: readonly CheckpointEntry[]): CheckpointEntry[] {
     return entries.map((e) => {
       const reclaimed = this.#reclaimed.get(entryKey(e));
-      return reclaimed === undefined ? e : { ...e, reclaimed: Math.min(reclaimed, e.offset) };
+      if (reclaimed === undefined) return e;
+      // The same object for the same entry and figure: the checkpoint store skips an
+      // unchanged checkpoint by comparing entries by reference.
+      const value = Math.min(reclaimed, e.offset);
+      const last = this.#annotated.get(e);
+      if (last?.reclaimed === value) return last;
+      const annotated = { ...e, reclaimed: value };
+      this.#annotated.set(e, annotated);
+      return annotated;
     });
   }
 
@@ -157,7 +171,7 @@ export class Reclaimer {
   /** The file's stat now, when `e`'s identity is still what its descriptor or path leads to. */
   async #stat(e: CheckpointEntry): Promise<Stats | undefined> {
     const fd = this.#descriptorOf(`${e.dev}:${e.ino}`, e.key);
-    const st = fd !== undefined ? await fstatAsync(fd) : await stat(e.path);
+    const st = fd !== undefined ? await fstatAsync(fd) : await stat(fsPath(e.path));
     return st.dev === e.dev && st.ino === e.ino ? st : undefined;
   }
 
@@ -207,7 +221,9 @@ export class Reclaimer {
    */
   #openForWriting(e: CheckpointEntry): Promise<FileHandle> {
     const fd = this.#descriptorOf(`${e.dev}:${e.ino}`, e.key);
-    return open(fd !== undefined ? `/proc/self/fd/${fd}` : e.path, constants.O_RDWR);
+    if (fd !== undefined) return open(`/proc/self/fd/${fd}`, constants.O_RDWR);
+    // By path: not through a link, not blocking on what is not a file; the identity is checked after.
+    return open(fsPath(e.path), constants.O_RDWR | NOT_THROUGH_LINKS);
   }
 
   #refusedFile(identity: string, path: string, code: string): void {

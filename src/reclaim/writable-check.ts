@@ -1,8 +1,12 @@
 import { constants } from 'node:fs';
-import { access, open, readdir } from 'node:fs/promises';
+import { access, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TailshipError } from '../errors.js';
+import { fsPath, nameText, nodeFs } from '../tail/file-system.js';
 import type { GlobSet } from '../tail/glob-set.js';
+
+/** Opened without following a link, without blocking on a FIFO: only regular files are checked. */
+const CHECK_FLAGS = constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /** Files looked at by the start-up check: enough to find a read-only mount or a wrong owner. */
 const MAX_FILES_CHECKED = 100;
@@ -20,9 +24,13 @@ export async function checkReclaimable(globs: GlobSet): Promise<void> {
   for (const root of globs.roots) {
     for await (const path of matchingFiles(root.dir, root.recursive, globs)) {
       if (files++ >= MAX_FILES_CHECKED) return;
-      await open(path, constants.O_RDWR).then(
+      await open(fsPath(path), CHECK_FLAGS).then(
         (fh) => fh.close(),
-        (error: unknown) => refuse(path, error),
+        (error: unknown) => {
+          // Gone since the listing (a rotation), or a link: the tail decides about those.
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code !== 'ENOENT' && code !== 'ELOOP') refuse(path, error);
+        },
       );
     }
   }
@@ -37,14 +45,15 @@ export async function checkReclaimable(globs: GlobSet): Promise<void> {
 async function* matchingFiles(dir: string, recursive: boolean, globs: GlobSet): AsyncGenerator<string> {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    // Names as the tail lists them: bytes that are not UTF-8 kept (file-system.ts).
+    entries = await nodeFs.readdir(dir);
   } catch {
     return; // Missing or unreadable: the tail reports what it cannot read.
   }
   for (const e of entries) {
     const path = join(dir, e.name);
-    if (e.isFile() && globs.matches(path)) yield path;
-    else if (recursive && e.isDirectory()) yield* matchingFiles(path, recursive, globs);
+    if (e.isFile && globs.matches(path)) yield path;
+    else if (recursive && e.isDirectory) yield* matchingFiles(path, recursive, globs);
   }
 }
 
@@ -52,7 +61,7 @@ function refuse(path: string, error: unknown): never {
   const code = (error as NodeJS.ErrnoException).code ?? String(error);
   throw new TailshipError(
     'ERR_RECLAIM_NOT_WRITABLE',
-    `TAILSHIP_RECLAIM_ACKED is on but ${path} cannot be opened for writing (${code}); ` +
+    `TAILSHIP_RECLAIM_ACKED is on but ${nameText(path)} cannot be opened for writing (${code}); ` +
       'mount the log volume read-write and let tailship write the files, or set TAILSHIP_RECLAIM_ACKED=false',
     { cause: error },
   );

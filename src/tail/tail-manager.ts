@@ -258,7 +258,10 @@ export class TailManager {
     if (this.#closed) return;
     // A path not known yet, with no slot free: it waits for one unlooked-at (what it leads
     // to is seen when it is opened), so 20,000 new files cost no stat each meanwhile.
-    if (this.#registry.at(path) === undefined && !this.#slots.available) return this.#waitForSlot(path);
+    // A path refused before waits for nothing: it is looked at again once slots are free.
+    if (this.#registry.at(path) === undefined && !this.#slots.available) {
+      return this.#refused.has(path) ? undefined : this.#waitForSlot(path);
+    }
     let st;
     try {
       st = await this.#fs.stat(path);
@@ -399,11 +402,34 @@ export class TailManager {
    */
   async #serveGranted(): Promise<void> {
     const granted = this.#granted.splice(0);
-    const openings = await Promise.all(granted.map((w) => tryOpen(this.#fs, typeof w === 'string' ? w : w.path)));
+    const openings = await Promise.all(
+      granted.map(async (w) => (typeof w === 'string' ? ((await this.#mayOpen(w)) ? tryOpen(this.#fs, w) : undefined) : tryOpen(this.#fs, w.path))),
+    );
     for (const [i, w] of granted.entries()) {
-      if (typeof w === 'string') await this.#opened(w, openings[i]!);
-      else await this.#reopened(w, openings[i]!);
+      const opening = openings[i];
+      if (opening === undefined) this.#releaseSlot();
+      else if (typeof w === 'string') await this.#opened(w, opening);
+      else await this.#reopened(w, opening);
     }
+  }
+
+  /**
+   * A path that waited for a slot unlooked-at is looked at before it is opened, as
+   * #reconcile looks at any other: a FIFO, socket or device is refused without an open,
+   * and a path refused before is not opened again while it leads to the same file.
+   */
+  async #mayOpen(path: string): Promise<boolean> {
+    let st: FileStat;
+    try {
+      st = await this.#fs.stat(path);
+    } catch {
+      return true; // the open reports it
+    }
+    const id = identityOf(st);
+    if (st.isDirectory() || this.#refused.get(path)?.identity === id) return false;
+    if (st.isFile()) return true;
+    this.#refuse(path, id, 'not_regular');
+    return false;
   }
 
   /** A held file with nothing to read now and no read queued: may be parked. */
@@ -502,13 +528,13 @@ export class TailManager {
     return true;
   }
 
-  /** Reported once per path (again when the reason changes); the path is not opened again while it leads to `id`. */
   /** A refusal found by opening: remembered with the identity the path leads to now. */
   async #refuseAt(path: string, reason: RefusalReason): Promise<void> {
     const id = await this.#fs.stat(path).then(identityOf, () => '');
     this.#refuse(path, id, reason);
   }
 
+  /** Reported once per path (again when the reason changes); the path is not opened again while it leads to `id`. */
   #refuse(path: string, id: string, reason: RefusalReason): void {
     this.#refused.delete(path); // most recent last
     this.#refused.set(path, { identity: id, reason });
