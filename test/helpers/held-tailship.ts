@@ -4,6 +4,7 @@ import type { Test } from 'tap';
 import type { TestCollector } from './collector.js';
 import { cpuTimeMs, limitCpu } from './cpu-limit.js';
 import { TailshipProcess } from './tailship-process.js';
+import { waitFor } from './wait-for.js';
 
 const POD_CPU_MILLICORES = 500; // k8s/pod.yaml: limits.cpu
 
@@ -33,13 +34,15 @@ export function received(collector: TestCollector) {
     async settle(expected: number, quietMs = 30_000): Promise<void> {
       let last = -1;
       let progressAt = Date.now();
-      while (messages.length < expected) {
+      const settled = () => {
         if (messages.length !== last) {
           last = messages.length;
           progressAt = Date.now();
-        } else if (Date.now() - progressAt > quietMs) return;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+        }
+        return messages.length >= expected || Date.now() - progressAt > quietMs;
+      };
+      // No overall deadline: it ends at the latest `quietMs` after the last record arrived.
+      await waitFor('all records, or a quiet spell', settled, { timeoutMs: Infinity, intervalMs: 200 });
     },
   };
 }
