@@ -3,8 +3,10 @@
 // decodes the line, escapes it with JSON.stringify, concatenates a dozen pieces, measures
 // and flattens the rope and encodes it back to UTF-8: four copies and about 1 KiB of
 // garbage per nginx line, which were half of tailship's CPU per GB (bench/PROFILE.md).
-// Here the line's bytes are copied once, escaped on the way where needed, and the rest of
-// the record is bytes made once per file or per millisecond.
+// Here the record is rendered by a small WebAssembly function (line-record.wat): the line
+// is copied into its memory, escaped 16 bytes at a time between the constant parts of the
+// record (made once per file or per millisecond), and the record copied out into the
+// batch: no object and no string per line.
 //
 // The output is byte for byte what the encoder's `text` gives (test/ship/encoders/
 // line-record-bytes.test.ts checks it on arbitrary bytes): JSON.stringify's escapes (ECMA-262
@@ -14,16 +16,39 @@
 import { isUtf8 } from 'node:buffer';
 import type { LineEncoding } from '../../batch/batch.js';
 import type { PlainLine, RecordContext } from '../../record/log-record.js';
+import { LINE_RECORD_WASM } from './line-record-wasm.js';
 import { RecordJson } from './record-json.js';
 import { epochSecondsText } from './time-text.js';
 
-// Bytes that JSON.stringify escapes (controls, `"` and `\`): the bytes the escape adds.
-const ESCAPE_ADDS = new Uint8Array(256);
-for (let b = 0; b < 0x20; b++) ESCAPE_ADDS[b] = 5;
-for (const b of [0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x22, 0x5c]) ESCAPE_ADDS[b] = 1;
-const SHORT_ESCAPE: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72, 0x22: 0x22, 0x5c: 0x5c };
-const HEX = Buffer.from('0123456789abcdef');
 const ACTION_END = Buffer.from('"}}\n');
+
+// The module's memory layout (line-record.wat): its tables, the pieces' (start, length)
+// pairs, then the pieces' bytes, the line and the record.
+const CLASS = 0;
+const SHORT = 256;
+const HEX = 512;
+const PIECES = 1024;
+const PIECE_BYTES = 1096;
+const PAGE = 65_536;
+/** Pieces in the module's order (line-record.wat). */
+const ACTION_HEAD = 0;
+const ACTION_KEY = 1;
+const ACTION_TAIL = 2;
+const OPEN = 3;
+const TIME = 4;
+const FILE = 5;
+const ID = 6;
+const END = 7;
+const END_TRUNCATED = 8;
+const PIECE_COUNT = 9;
+const TRUNCATED = 1;
+const WITH_ACTION = 2;
+const HIGH_BIT = 0x80000000;
+
+/** Compiled once; each encoder instantiates it with a memory of its own. */
+const lineRecordModule = new WebAssembly.Module(LINE_RECORD_WASM);
+
+type RenderFn = (lineStart: number, lineEnd: number, out: number, offset: number, flags: number) => number;
 
 /**
  * What goes before each record: Elasticsearch's bulk action, `<head(timeMs)><id>"}}\n`,
@@ -40,144 +65,131 @@ export interface BulkAction {
  */
 export class LineRecordBytes implements LineEncoding {
   readonly #json: RecordJson;
-  /** `{"@timestamp":"` */
-  readonly #open: Buffer;
-  /** `,"time":` when records carry epoch seconds too. */
   readonly #epochKey: string;
-  readonly #end: Buffer;
-  readonly #endTruncated: Buffer;
+  readonly #action: BulkAction | undefined;
+  readonly #memory = new WebAssembly.Memory({ initial: 1 });
+  readonly #render: RenderFn;
+  /** A view of all of #memory (renewed when it grows). */
+  #bytes: Buffer;
+  /** The pieces as Buffers, in the module's order. */
+  readonly #pieces: Buffer[] = new Array<Buffer>(PIECE_COUNT).fill(Buffer.alloc(0));
+  /** Where the line goes in #memory: past the pieces, 16-byte aligned. */
+  #lineAt = 0;
+  /** The pieces' total length. */
+  #pieceBytes = 0;
   // Caches: a chunk's lines share a read time and, in runs, a file.
   #ms = NaN;
-  /** `<iso>"[,"time":<epoch>],"message":"` for #ms. */
-  #time = Buffer.alloc(0);
   #path: string | undefined;
-  /** `","file":<path>,"offset":` */
-  #file = Buffer.alloc(0);
   #key: string | undefined;
-  /** `,"id":"<key>-` */
-  #id = Buffer.alloc(0);
-  readonly #action: BulkAction | undefined;
-  /** The action's head for #ms, then `<key>-` (empty without an action). */
-  #actionHead = Buffer.alloc(0);
-  #actionKey = Buffer.alloc(0);
 
   constructor(ctx: RecordContext, suffix: string, action?: BulkAction) {
     this.#json = new RecordJson(ctx);
     this.#action = action;
     const sample = this.#json.parts();
-    this.#open = Buffer.from(`{${sample.timestampField}:"`);
     this.#epochKey = sample.epochTimeKey;
-    this.#end = Buffer.from(`",${sample.tail}}${suffix}`);
-    this.#endTruncated = Buffer.from(`",${sample.tail},"truncated":true}${suffix}`);
+    this.#pieces[ACTION_TAIL] = action ? ACTION_END : Buffer.alloc(0);
+    this.#pieces[OPEN] = Buffer.from(`{${sample.timestampField}:"`);
+    this.#pieces[END] = Buffer.from(`",${sample.tail}}${suffix}`);
+    this.#pieces[END_TRUNCATED] = Buffer.from(`",${sample.tail},"truncated":true}${suffix}`);
+    const instance = new WebAssembly.Instance(lineRecordModule, { env: { memory: this.#memory } });
+    this.#render = instance.exports['render'] as RenderFn;
+    this.#bytes = Buffer.from(this.#memory.buffer);
+    writeTables(this.#bytes);
   }
 
   most(p: PlainLine): number {
     this.#prepare(p);
-    const end = p.truncated ? this.#endTruncated : this.#end;
+    const pieces = this.#pieces;
+    const end = p.truncated ? pieces[END_TRUNCATED]! : pieces[END]!;
     // Every byte escaped as \u00xx at worst; offsets below 2^53 have at most 16 digits.
-    const action = this.#action ? this.#actionHead.length + this.#actionKey.length + 14 + ACTION_END.length : 0;
-    return action + this.#open.length + this.#time.length + 6 * p.line.length + this.#file.length + 16 + this.#id.length + 14 + end.length;
+    const action = this.#action ? pieces[ACTION_HEAD]!.length + pieces[ACTION_KEY]!.length + 14 + ACTION_END.length : 0;
+    return (
+      action + pieces[OPEN]!.length + pieces[TIME]!.length + 6 * p.line.length + pieces[FILE]!.length + 16 + pieces[ID]!.length + 14 + end.length
+    );
   }
 
   /**
-   * One pass over the line, copying and escaping at once (an nginx line has quotes, so
-   * it always needs escaping). Call after `most` for the same line.
+   * Writes the record of `p` at `pos` of `s` (which has `most(p)` bytes of room; call
+   * `most` first for the same line). Returns the position after it, or -1 for a line
+   * that is not valid UTF-8.
    */
   render(p: PlainLine, s: Buffer, pos: number): number {
     const line = p.line;
-    if (this.#action) {
-      pos = put(s, pos, this.#actionHead);
-      pos = put(s, pos, this.#actionKey);
-      pos = writeHex(s, pos, p.offset);
-      pos = put(s, pos, ACTION_END);
+    const lineAt = this.#lineAt;
+    const out = (lineAt + line.length + 15) & ~15;
+    // The record: the pieces, the escaped line (6 bytes a byte at worst), two offsets of at
+    // most 16 digits.
+    const room = this.#pieceBytes + 6 * line.length + 48;
+    if (out + room > this.#bytes.length) this.#grow(out + room);
+    const bytes = this.#bytes;
+    bytes.set(line, lineAt);
+    let end = this.#render(lineAt, lineAt + line.length, out, p.offset, (p.truncated ? TRUNCATED : 0) | (this.#action ? WITH_ACTION : 0));
+    if (end < 0) {
+      // A byte above 0x7f: only then can the line be invalid UTF-8.
+      end &= ~HIGH_BIT;
+      if (!isUtf8(line)) return -1;
     }
-    pos = put(s, pos, this.#open);
-    pos = put(s, pos, this.#time);
-    let high = 0;
-    for (let i = 0; i < line.length; i++) {
-      const b = line[i]!;
-      high |= b;
-      const adds = ESCAPE_ADDS[b];
-      if (adds === 0) {
-        s[pos++] = b;
-      } else if (adds === 1) {
-        s[pos++] = 0x5c;
-        s[pos++] = SHORT_ESCAPE[b]!;
-      } else {
-        s[pos++] = 0x5c;
-        s[pos++] = 0x75; // u
-        s[pos++] = 0x30;
-        s[pos++] = 0x30;
-        s[pos++] = HEX[b >> 4]!;
-        s[pos++] = HEX[b & 15]!;
-      }
-    }
-    // Only a line with bytes above ASCII can be invalid UTF-8.
-    if (high >= 0x80 && !isUtf8(line)) return -1;
-    pos = put(s, pos, this.#file);
-    pos = writeDecimal(s, pos, p.offset);
-    pos = put(s, pos, this.#id);
-    pos = writeHex(s, pos, p.offset);
-    return put(s, pos, p.truncated ? this.#endTruncated : this.#end);
+    s.set(bytes.subarray(out, end), pos);
+    return pos + end - out;
   }
 
   #prepare(p: PlainLine): void {
+    let changed = false;
+    const pieces = this.#pieces;
     if (p.timeMs !== this.#ms) {
       this.#ms = p.timeMs;
       const epoch = this.#epochKey ? `${this.#epochKey}${epochSecondsText(p.timeMs)}` : '';
-      this.#time = Buffer.from(`${this.#json.iso(p.timeMs)}"${epoch},"message":"`);
-      if (this.#action) this.#actionHead = Buffer.from(this.#action.head(p.timeMs));
+      pieces[TIME] = Buffer.from(`${this.#json.iso(p.timeMs)}"${epoch},"message":"`);
+      if (this.#action) pieces[ACTION_HEAD] = Buffer.from(this.#action.head(p.timeMs));
+      changed = true;
     }
     if (p.file !== this.#path) {
       this.#path = p.file;
-      this.#file = Buffer.from(`","file":${this.#json.fileJson(p.file)},"offset":`);
+      pieces[FILE] = Buffer.from(`","file":${this.#json.fileJson(p.file)},"offset":`);
+      changed = true;
     }
     if (p.key !== this.#key) {
       this.#key = p.key;
-      this.#id = Buffer.from(`,"id":"${p.key}-`);
-      this.#actionKey = Buffer.from(`${p.key}-`);
+      pieces[ID] = Buffer.from(`,"id":"${p.key}-`);
+      if (this.#action) pieces[ACTION_KEY] = Buffer.from(`${p.key}-`);
+      changed = true;
     }
+    if (changed) this.#storePieces();
+  }
+
+  /** Lays the pieces out in the module's memory, one after another, and notes where. */
+  #storePieces(): void {
+    let total = 0;
+    for (const piece of this.#pieces) total += piece.length;
+    if (PIECE_BYTES + total > this.#bytes.length) this.#grow(PIECE_BYTES + total);
+    const bytes = this.#bytes;
+    let at = PIECE_BYTES;
+    for (let i = 0; i < PIECE_COUNT; i++) {
+      const piece = this.#pieces[i]!;
+      bytes.writeUInt32LE(at, PIECES + 8 * i);
+      bytes.writeUInt32LE(piece.length, PIECES + 8 * i + 4);
+      bytes.set(piece, at);
+      at += piece.length;
+    }
+    this.#pieceBytes = total;
+    this.#lineAt = (at + 15) & ~15;
+  }
+
+  /** Grows the memory to at least `size` bytes (a long line, a long path). */
+  #grow(size: number): void {
+    this.#memory.grow(Math.ceil((size - this.#bytes.length) / PAGE));
+    // Growing detaches the old ArrayBuffer: only this class holds views of it.
+    this.#bytes = Buffer.from(this.#memory.buffer);
   }
 }
 
-/** Copies `src` into `target` at `pos` (TypedArray#set: a V8 builtin, no JS wrapper like Buffer#copy's). */
-function put(target: Buffer, pos: number, src: Buffer): number {
-  target.set(src, pos);
-  return pos + src.length;
-}
-
-function decimalDigits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
+/** The module's escape tables: JSON.stringify's escapes of single bytes (ECMA-262 QuoteJSONString). */
+function writeTables(bytes: Buffer): void {
+  for (let b = 0; b < 0x20; b++) bytes[CLASS + b] = 5;
+  const short: Record<number, string> = { 0x08: 'b', 0x09: 't', 0x0a: 'n', 0x0c: 'f', 0x0d: 'r', 0x22: '"', 0x5c: '\\' };
+  for (const [b, letter] of Object.entries(short)) {
+    bytes[CLASS + Number(b)] = 1;
+    bytes[SHORT + Number(b)] = letter.charCodeAt(0);
   }
-  return d;
-}
-
-function hexDigits(n: number): number {
-  let d = 1;
-  while (n >= 16) {
-    n = Math.floor(n / 16);
-    d++;
-  }
-  return d;
-}
-
-function writeDecimal(target: Buffer, pos: number, n: number): number {
-  const end = pos + decimalDigits(n);
-  for (let i = end - 1; i >= pos; i--) {
-    target[i] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
-  }
-  return end;
-}
-
-function writeHex(target: Buffer, pos: number, n: number): number {
-  const end = pos + hexDigits(n);
-  for (let i = end - 1; i >= pos; i--) {
-    target[i] = HEX[n % 16]!;
-    n = Math.floor(n / 16);
-  }
-  return end;
+  bytes.write('0123456789abcdef', HEX, 'latin1');
 }

@@ -122,6 +122,34 @@ t.test('arbitrary lines, files, offsets and times match the string way', async (
   t.ok(invalid > 0 && invalid < cases, 'both ways were taken');
 });
 
+t.test('long lines and names, and an escape or a byte above ASCII at every place of a 16-byte block', async (t) => {
+  const ndjson = ndjsonEncoder(ctx);
+  const enc = new LineRecordBytes(ctx, '\n');
+  const p = (line: Buffer, file = '/logs/a.log'): PlainLine => ({ line, key: 'a1b2c3d4e5f60718', file, offset: 2 ** 40 + 7, truncated: false, timeMs: 1_764_000_000_000 });
+  const check = (q: PlainLine, what: string) => {
+    const bytes = viaBytes(enc, q);
+    const text = Buffer.from(ndjson.text!(recordOf(q)));
+    if (bytes === undefined) t.notOk(Buffer.from(q.line.toString('utf8')).equals(q.line), `${what}: refused, and not UTF-8`);
+    else t.ok(bytes.equals(text), what);
+  };
+  for (let at = 0; at < 41; at++) {
+    for (const b of [0x22, 0x5c, 0x0a, 0x01, 0x7f, 0xff]) {
+      const line = Buffer.alloc(41, 0x61);
+      line[at] = b;
+      check(p(line), `0x${b.toString(16)} at ${at} of 41`);
+    }
+    const utf8 = Buffer.concat([Buffer.alloc(at, 0x61), Buffer.from('é€😀'), Buffer.alloc(40 - at, 0x62)]);
+    check(p(utf8), `valid UTF-8 at ${at}`);
+  }
+  // Past the memory the module starts with (64 KiB), and back to short lines after it grew.
+  const long = Buffer.alloc(300_000, 0x61);
+  for (let i = 0; i < long.length; i += 997) long[i] = 0x22;
+  long[150_000] = 0x01;
+  check(p(long), 'a 300 KB line');
+  check(p(long, `/logs/${'d'.repeat(3000)}/"x".log`), 'a 300 KB line and a 3,000-byte name');
+  check(p(Buffer.from('short "again"')), 'a short line after the memory grew');
+});
+
 /** The batches made from `lines`, through `addLine` (bytes) or `add` (records). */
 function batches(encoder: Encoder<Buffer>, lines: PlainLine[], bytes: boolean): Array<Batch<Buffer>> {
   const sent: Array<Batch<Buffer>> = [];
