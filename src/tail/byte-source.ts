@@ -18,6 +18,11 @@ export interface ByteSource {
   contentSize(): Promise<number>;
   /** The stat of the descriptor (of the compressed file, for gzip). */
   stat(): Promise<FileStat>;
+  /**
+   * Its size and first `max` bytes now, read synchronously (TailFs.sizeAndHeadSync says
+   * why); undefined where that is not cheap (gzip: the head is inflated).
+   */
+  sizeAndHeadSync(max: number): { readonly size: number; readonly head: Buffer } | undefined;
   close(): Promise<void>;
 }
 
@@ -45,6 +50,12 @@ export class FileSource implements ByteSource {
 
   stat(): Promise<FileStat> {
     return this.#fs.fstat(this.fd);
+  }
+
+  sizeAndHeadSync(max: number): { size: number; head: Buffer } {
+    const buf = Buffer.allocUnsafe(max);
+    const { size, headBytes } = this.#fs.sizeAndHeadSync(this.fd, buf);
+    return { size, head: buf.subarray(0, headBytes) };
   }
 
   close(): Promise<void> {
@@ -99,6 +110,10 @@ export class GzipSource implements ByteSource {
       this.#done = next.done === true;
       this.#held = next.done ? Buffer.alloc(0) : next.value;
     }
+  }
+
+  sizeAndHeadSync(): undefined {
+    return undefined;
   }
 
   stat(): Promise<FileStat> {

@@ -64,6 +64,7 @@ export function admittingFs(fs: TailFs & LinkFs, opts: AdmissionOptions): TailFs
     open: (path) => admission.open(path),
     fstat: (fd) => fs.fstat(fd),
     read: (fd, buf, length, position) => fs.read(fd, buf, length, position),
+    sizeAndHeadSync: (fd, buf) => fs.sizeAndHeadSync(fd, buf),
     close: (fd) => fs.close(fd),
   };
 }

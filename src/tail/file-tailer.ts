@@ -323,8 +323,9 @@ export class FileTailer {
    * generation's (its copy holds them too) and bytes read after it never do: a file
    * refilled faster than the polls look would otherwise have its new lines read at the
    * old generation's offsets, under its key. Bytes read over the known head are compared
-   * with it; beyond it, an fstat and a pread of the head per read. When it was, the bytes
-   * are dropped and `truncating` is set for the manager.
+   * with it; beyond it, an fstat and a pread of the head per read (synchronous: see
+   * TailFs.sizeAndHeadSync). When it was, the bytes are dropped and `truncating` is set
+   * for the manager.
    */
   async #replacedDuring(source: ByteSource, buf: Buffer, at: number, n: number): Promise<boolean> {
     const head = this.#head;
@@ -333,9 +334,14 @@ export class FileTailer {
     if (overlap > 0) {
       same = buf.subarray(0, overlap).equals(head.subarray(at, at + overlap));
     } else {
-      const [st, headNow] = await Promise.all([source.stat(), readHead(source, head.length)]);
-      if (this.#truncating || this.#source !== source) return true;
-      same = st.size >= at + n && headNow.equals(head);
+      const now = source.sizeAndHeadSync(head.length);
+      if (now !== undefined) {
+        same = now.size >= at + n && now.head.equals(head);
+      } else {
+        const [st, headNow] = await Promise.all([source.stat(), readHead(source, head.length)]);
+        if (this.#truncating || this.#source !== source) return true;
+        same = st.size >= at + n && headNow.equals(head);
+      }
     }
     if (!same) this.#truncating = true;
     return !same;

@@ -175,6 +175,12 @@ export class FakeFs implements TailFs {
     return data.copy(buf, 0, position, Math.min(data.length, position + length));
   }
 
+  sizeAndHeadSync(fd: number, buf: Buffer): { size: number; headBytes: number } {
+    this.#count('sizeAndHeadSync');
+    const data = this.#fd(fd).data;
+    return { size: data.length, headBytes: data.copy(buf, 0, 0, Math.min(data.length, buf.length)) };
+  }
+
   async close(fd: number): Promise<void> {
     this.#count('close');
     this.#fd(fd);
