@@ -73,7 +73,12 @@ export class Pipeline {
       new RecordAssembler(emit, options.recordOptions(config), this.#telemetry.records, plainLine),
     );
     // The tail's descriptors, once it runs: a file open there is reopened through its own.
-    this.#reclaimer = new Reclaimer(options.reclaimOptions(config), (id, key) => this.#tail?.descriptorOf(id, key), this.#telemetry.reclaim);
+    this.#reclaimer = new Reclaimer(
+      options.reclaimOptions(config),
+      (id, key) => this.#tail?.descriptorOf(id, key),
+      this.#telemetry.reclaim,
+      (id) => this.#tail?.knownSize(id),
+    );
     const deadLetterFile = join(config.state.dir, DEAD_LETTER_FILE);
     this.health = new PipelineHealth(() => this.#state(), this.#telemetry, redactUrl(config.delivery.url), deadLetterFile);
   }

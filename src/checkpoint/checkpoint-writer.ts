@@ -22,7 +22,7 @@ export type CheckpointsWritten = (entries: readonly CheckpointEntry[]) => Promis
  */
 export class CheckpointWriter {
   readonly #store: CheckpointStore;
-  readonly #entries: (nowMs: number) => CheckpointEntry[];
+  readonly #entries: (nowMs: number) => readonly CheckpointEntry[];
   readonly #intervalMs: number;
   readonly #observer: CheckpointObserver;
   readonly #written: CheckpointsWritten | undefined;
@@ -31,7 +31,7 @@ export class CheckpointWriter {
 
   constructor(
     store: CheckpointStore,
-    entries: (nowMs: number) => CheckpointEntry[],
+    entries: (nowMs: number) => readonly CheckpointEntry[],
     intervalMs: number,
     observer: CheckpointObserver,
     written?: CheckpointsWritten,

@@ -41,18 +41,36 @@ export interface DiskStatus {
 
 /** The descriptor the tail reads a file identity with, if that identity is open with that key. */
 export type DescriptorOf = (identity: string, key: string) => number | undefined;
+/** The largest size the tail has seen a file identity at, if it tails it. */
+export type KnownSizeOf = (identity: string) => number | undefined;
 
 const fstatAsync = promisify(fstat);
 /**
- * A file whose checkpoint did not move is measured again after this long: with 10,000
- * quiet files, a stat of each at every checkpoint interval was most of the idle CPU. A
- * file whose checkpoint moved is looked at after every write (it may have bytes to free).
+ * A file whose checkpoint did not move is measured again after this long, unless the tail
+ * saw it at the size it was measured at (an appended file's blocks follow its size): with
+ * 10,000 quiet files, a stat of each at every checkpoint interval was most of the idle
+ * CPU. A file whose checkpoint moved is looked at after every write (it may have bytes to
+ * free).
  */
 const REMEASURE_MS = 30_000;
 
 /** Nothing in the entry that reclaiming depends on changed. */
 const sameCheckpoint = (a: CheckpointEntry, b: CheckpointEntry): boolean =>
   a === b || (a.key === b.key && a.offset === b.offset && a.fpHash === b.fpHash && a.path === b.path);
+
+interface Measure {
+  readonly entry: CheckpointEntry;
+  readonly atMs: number;
+  readonly diskBytes: number;
+  readonly size: number;
+}
+
+/** The same entry objects, in the same order. */
+function sameEntries(a: readonly CheckpointEntry[], b: readonly CheckpointEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 const NOT_THROUGH_LINKS = constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
@@ -74,6 +92,7 @@ const entryKey = (e: Pick<CheckpointEntry, 'dev' | 'ino' | 'key'>) => `${e.dev}:
 export class Reclaimer {
   readonly #opts: ReclaimOptions;
   readonly #descriptorOf: DescriptorOf;
+  readonly #sizeOf: KnownSizeOf;
   readonly #observer: ReclaimObserver;
   /** Per identity and key: the offset below which blocks were freed. */
   #reclaimed = new Map<string, number>();
@@ -81,17 +100,21 @@ export class Reclaimer {
   readonly #unsupported = new Set<number>();
   /** Per identity: the code a file refused with, reported once. */
   readonly #refusedFiles = new Map<string, string>();
-  /** Per identity: the entry last measured, when, and the blocks the file used then. */
-  #measured = new Map<string, { readonly entry: CheckpointEntry; readonly atMs: number; readonly diskBytes: number }>();
+  /** Per identity: the entry last measured, when, the blocks the file used then and its size. */
+  #measured = new Map<string, Measure>();
   /** The annotated form of each entry handed out last (entries are dropped with their files). */
   readonly #annotated = new WeakMap<CheckpointEntry, CheckpointEntry>();
+  /** The entries of the last pass, and when a file in them is next due to be measured again. */
+  #lastEntries: readonly CheckpointEntry[] = [];
+  #nextDueMs = 0;
   #filesDiskBytes = 0;
   #reclaimedBytes = 0;
   #nearLimit = false;
 
-  constructor(opts: ReclaimOptions, descriptorOf: DescriptorOf, observer: ReclaimObserver) {
+  constructor(opts: ReclaimOptions, descriptorOf: DescriptorOf, observer: ReclaimObserver, sizeOf: KnownSizeOf = () => undefined) {
     this.#opts = opts;
     this.#descriptorOf = descriptorOf;
+    this.#sizeOf = sizeOf;
     this.#observer = observer;
   }
 
@@ -111,7 +134,9 @@ export class Reclaimer {
   }
 
   /** The entries to write, each with what was freed of it (`reclaimed`), when anything was. */
-  annotate(entries: readonly CheckpointEntry[]): CheckpointEntry[] {
+  annotate(entries: readonly CheckpointEntry[]): readonly CheckpointEntry[] {
+    // Nothing freed (reclaim off, or nothing acknowledged yet): no key to make per entry.
+    if (this.#reclaimed.size === 0) return entries;
     return entries.map((e) => {
       const reclaimed = this.#reclaimed.get(entryKey(e));
       if (reclaimed === undefined) return e;
@@ -131,28 +156,41 @@ export class Reclaimer {
    * One file at a time; never rejects (an I/O error skips the file until the next write).
    */
   async written(entries: readonly CheckpointEntry[], nowMs = Date.now()): Promise<void> {
+    // The same entries (the tail hands the same objects while nothing in them changed) and
+    // nobody due: nothing to free or measure. With 1,000 quiet files, walking them at every
+    // checkpoint interval (keys made and hashed per entry) was a fifth of the idle CPU.
+    if (nowMs < this.#nextDueMs && sameEntries(entries, this.#lastEntries)) return;
+    this.#lastEntries = entries;
+    // A file that could not be measured (gone, unreadable) is tried again this long on too.
+    let nextDueMs = nowMs + REMEASURE_MS;
     let diskBytes = 0;
     const seen = new Set<string>();
     const kept = new Map<string, number>();
-    const measured = new Map<string, { entry: CheckpointEntry; atMs: number; diskBytes: number }>();
+    const measured = new Map<string, Measure>();
     for (const e of entries) {
       const identity = `${e.dev}:${e.ino}`;
       if (seen.has(identity)) continue;
       seen.add(identity);
       const done = this.#reclaimed.get(entryKey(e));
       if (done !== undefined) kept.set(entryKey(e), done);
-      const last = this.#measured.get(identity);
-      if (last !== undefined && sameCheckpoint(last.entry, e) && nowMs - last.atMs < REMEASURE_MS) {
-        measured.set(identity, last);
-        diskBytes += last.diskBytes;
-        continue;
+      let last = this.#measured.get(identity);
+      if (last !== undefined && sameCheckpoint(last.entry, e)) {
+        // Still the size it was measured at, as far as the tail knows: as good as measured now.
+        if (nowMs - last.atMs >= REMEASURE_MS && this.#sizeOf(identity) === last.size) last = { ...last, atMs: nowMs };
+        if (nowMs - last.atMs < REMEASURE_MS) {
+          measured.set(identity, last);
+          diskBytes += last.diskBytes;
+          nextDueMs = Math.min(nextDueMs, last.atMs + REMEASURE_MS);
+          continue;
+        }
       }
       try {
         const st = await this.#stat(e);
         if (st === undefined) continue;
         const used = (await this.#reclaim(e, st, kept)) ?? st.blocks * 512;
-        measured.set(identity, { entry: e, atMs: nowMs, diskBytes: used });
+        measured.set(identity, { entry: e, atMs: nowMs, diskBytes: used, size: st.size });
         diskBytes += used;
+        nextDueMs = Math.min(nextDueMs, nowMs + REMEASURE_MS);
       } catch {
         // Gone or unreadable since the checkpoint: it is not on the volume, or the tail reports it.
       }
@@ -160,6 +198,7 @@ export class Reclaimer {
     // Entries no longer checkpointed are forgotten: the maps stay as small as the checkpoint.
     this.#reclaimed = kept;
     this.#measured = measured;
+    this.#nextDueMs = nextDueMs;
     for (const identity of this.#refusedFiles.keys()) if (!seen.has(identity)) this.#refusedFiles.delete(identity);
     this.#filesDiskBytes = diskBytes;
     const limit = this.#opts.volumeLimitBytes;

@@ -138,6 +138,34 @@ t.test('a file whose checkpoint did not move is measured again only after 30 s',
   await r.written([entry(150_000)], 1_011_000);
   t.equal(r.status.filesDiskBytes, grown, 'a checkpoint that moved: measured at once');
   writeFileSync(path, Buffer.alloc(1 << 20, 0x62), { flag: 'a' });
-  await r.written([entry(150_000)], 1_042_000);
+  const moved = [entry(150_000)];
+  await r.written(moved, 1_042_000);
   t.equal(r.status.filesDiskBytes, statSync(path).blocks * 512, '30 s on: measured again');
+  writeFileSync(path, Buffer.alloc(1 << 20, 0x63), { flag: 'a' });
+  await r.written(moved, 1_050_000);
+  t.not(r.status.filesDiskBytes, statSync(path).blocks * 512, 'the same entries again, nobody due: not even walked');
+  await r.written(moved, 1_072_000);
+  t.equal(r.status.filesDiskBytes, statSync(path).blocks * 512, 'the same entries, 30 s after the last measure: measured');
+});
+
+t.test('a quiet file the tail saw at the size it was measured at is not measured again', async (t) => {
+  const { path, entry, observer } = setup(t);
+  let tailSays: number | undefined = statSync(path).size;
+  const r = new Reclaimer({ enabled: false, volumeLimitBytes: undefined }, () => undefined, observer, () => tailSays);
+  const entries = [entry(100_000)];
+  await r.written(entries, 1_000_000);
+  const before = r.status.filesDiskBytes;
+  t.equal(before, statSync(path).blocks * 512, 'measured');
+  // The tail has not seen it grow (yet): 30 s on, the figure stands without a stat.
+  writeFileSync(path, Buffer.alloc(1 << 20, 0x61), { flag: 'a' });
+  await r.written(entries, 1_031_000);
+  t.equal(r.status.filesDiskBytes, before, 'the size the tail knows is the measured one: the last figure');
+  // The tail sees the growth: measured at the next due pass.
+  tailSays = statSync(path).size;
+  await r.written(entries, 1_062_000);
+  t.equal(r.status.filesDiskBytes, statSync(path).blocks * 512, 'the tail saw another size: measured again');
+  tailSays = undefined;
+  writeFileSync(path, Buffer.alloc(1 << 20, 0x62), { flag: 'a' });
+  await r.written(entries, 1_093_000);
+  t.equal(r.status.filesDiskBytes, statSync(path).blocks * 512, 'not tailed any more: measured every 30 s as before');
 });
