@@ -1,7 +1,7 @@
 // Reads a CPU profile of tailship (node --cpu-prof; BENCH_CPU_PROF=dir npm run bench writes
 // them) and prints where the main thread's time went while lines were moving: between the
-// first and the last sample with the marker function (default `#record`, the per-record
-// encode) on the stack. A whole-run profile is dominated at its ends by start-up, the
+// first and the last sample with the marker function (default `addRun`, the batching of
+// a run of lines) on the stack. A whole-run profile is dominated at its ends by start-up, the
 // last linger and the SIGTERM drain's quiet wait, which read as idle time.
 // Usage: node --import @tapjs/typescript/import bench/profile-window.ts FILE.cpuprofile [MARKER]
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ interface Profile {
   readonly timeDeltas: readonly number[];
 }
 
-const [file, marker = '#record'] = process.argv.slice(2);
+const [file, marker = 'addRun'] = process.argv.slice(2);
 if (!file) throw new Error('usage: profile-window.ts FILE.cpuprofile [MARKER]');
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));

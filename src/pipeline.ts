@@ -11,7 +11,7 @@ import type { Metrics } from './health/metrics.js';
 import { PipelineHealth, type PipelineState } from './health/status.js';
 import { Telemetry } from './health/telemetry.js';
 import { Reclaimer } from './reclaim/reclaimer.js';
-import { RecordAssembler, type PlainLineHandler, type RecordHandler } from './record/record-assembler.js';
+import { RecordAssembler, type PlainLineHandler, type PlainRunHandler, type RecordHandler } from './record/record-assembler.js';
 import { TimedAssembler } from './record/timed-assembler.js';
 import { CollectorClient } from './ship/collector-client.js';
 import { DEAD_LETTER_FILE, DeadLetterFile } from './ship/dead-letter.js';
@@ -69,8 +69,20 @@ export class Pipeline {
       this.#telemetry.recordRead(line.truncated);
       return true;
     };
+    const plainRun: PlainRunHandler = (run, queue) => {
+      const { lines, truncated } = run;
+      const all = this.#batcher.addRun(run, queue);
+      this.#telemetry.recordsRead(run.lines - lines, run.truncated - truncated);
+      return all;
+    };
     this.#records = new TimedAssembler(
-      new RecordAssembler(emit, options.recordOptions(config), this.#telemetry.records, plainLine),
+      new RecordAssembler(
+        emit,
+        options.recordOptions(config),
+        this.#telemetry.records,
+        plainLine,
+        this.#batcher.takesRuns ? plainRun : undefined,
+      ),
     );
     // The tail's descriptors, once it runs: a file open there is reopened through its own.
     this.#reclaimer = new Reclaimer(

@@ -1,5 +1,5 @@
 import type { AckQueue, AckSegment } from '../ack/ack-queue.js';
-import type { PlainLine } from '../record/log-record.js';
+import type { PlainLine, PlainRun } from '../record/log-record.js';
 import type { ByteFrame } from './byte-frame.js';
 
 /** A sealed batch: encoded records and, per file, the ack segment it completes. */
@@ -27,6 +27,48 @@ export interface LineEncoding {
    * returns the position after it, or -1 when the line must go the record way (invalid UTF-8).
    */
   render(line: PlainLine, target: Buffer, pos: number): number;
+  /**
+   * Renders the records of a run of lines for the open batch described by `target`, as
+   * many as it takes (see RunResult), and moves `run` past them. The result and its views
+   * are valid until the next call.
+   */
+  renderRun?(run: PlainRun, target: RunTarget): RunResult;
+}
+
+/** The open batch as the rendering of a run sees it (BatchBuilder.addRun). */
+export interface RunTarget {
+  readonly frame: ByteFrame;
+  /** Records in the batch and their bytes (leads and frame not counted). */
+  count: number;
+  bytes: number;
+  readonly maxEvents: number;
+  readonly maxBytes: number;
+  /** Bytes left in the arena for leads and records: only an empty batch takes more. */
+  room: number;
+  /** Where in the arena the staged bytes will go: the spans count from there. */
+  spanBase: number;
+}
+
+/** Every line of the run was taken. */
+export const RUN_DONE = 0;
+/** The batch is full: seal it, then go on with the run. */
+export const RUN_FULL = 1;
+/** Copy the staged records out, then call again. */
+export const RUN_AGAIN = 2;
+/** The line at `run.from` must go the record way (not valid UTF-8). */
+export const RUN_REFUSED = 3;
+
+export interface RunResult {
+  status: typeof RUN_DONE | typeof RUN_FULL | typeof RUN_AGAIN | typeof RUN_REFUSED;
+  /** The records rendered, each after its lead, to be copied to the arena at `spanBase`. */
+  staged: Uint8Array;
+  /** [start, end) of each record in the arena, flattened. */
+  spans: Int32Array;
+  records: number;
+  /** Their bytes (leads not counted). */
+  bytes: number;
+  /** The file offset past the last line taken. */
+  end: number;
 }
 
 /**
@@ -55,9 +97,10 @@ export class BatchBuilder<F> {
   #seq = 0;
   #arena: Buffer | undefined;
   #pos = 0;
-  /** [start, end) of each record in the arena, flattened. */
-  #spans: number[] = [];
+  /** [start, end) of each record in the arena, flattened (the first 2 × count). */
+  #spans = new Int32Array(256);
   readonly #pool: Buffer[] = [];
+  readonly #target: RunTarget;
 
   readonly #maxPooled: number;
 
@@ -66,6 +109,7 @@ export class BatchBuilder<F> {
     this.maxEvents = maxEvents;
     this.#frame = frame;
     this.#maxPooled = Math.floor(maxPooledBytes / this.#standardSize);
+    this.#target = { frame: frame!, count: 0, bytes: 0, maxEvents, maxBytes, room: 0, spanBase: 0 };
   }
 
   get count(): number {
@@ -126,11 +170,55 @@ export class BatchBuilder<F> {
     const size = stop - start;
     if (this.#count > 0 && this.#bytes + size > this.maxBytes) return 0;
     this.#pos = stop;
-    this.#spans.push(start, stop);
+    this.#span(start, stop);
     this.#count++;
     this.#bytes += size;
     this.#ends.set(queue, end);
     return size;
+  }
+
+  /**
+   * Adds the records of a run of plain lines rendered by `lines` (framed builders only),
+   * as many as the batch takes; `run` moves past them. Returns RUN_DONE (all taken),
+   * RUN_FULL (seal, then add the rest) or RUN_REFUSED (the line at `run.from` must go
+   * the record way).
+   */
+  addRun(lines: Required<LineEncoding>, run: PlainRun, queue: AckQueue): RunResult['status'] {
+    const frame = this.#frame!;
+    const target = this.#target;
+    for (;;) {
+      if (!this.#arena) this.#reserve(0);
+      target.count = this.#count;
+      target.bytes = this.#bytes;
+      target.room = this.#arena!.length - this.#pos - frame.tail.length;
+      target.spanBase = this.#pos;
+      const r = lines.renderRun(run, target);
+      if (r.records > 0) {
+        this.#reserve(r.staged.length + frame.tail.length);
+        this.#arena!.set(r.staged, this.#pos);
+        this.#pos += r.staged.length;
+        const at = 2 * this.#count;
+        if (at + r.spans.length > this.#spans.length) this.#growSpans(at + r.spans.length);
+        this.#spans.set(r.spans, at);
+        this.#count += r.records;
+        this.#bytes += r.bytes;
+        this.#ends.set(queue, r.end);
+      }
+      if (r.status !== RUN_AGAIN) return r.status;
+    }
+  }
+
+  #span(start: number, end: number): void {
+    const at = 2 * this.#count;
+    if (at + 2 > this.#spans.length) this.#growSpans(at + 2);
+    this.#spans[at] = start;
+    this.#spans[at + 1] = end;
+  }
+
+  #growSpans(need: number): void {
+    const grown = new Int32Array(Math.max(need, 2 * this.#spans.length));
+    grown.set(this.#spans.subarray(0, 2 * this.#count));
+    this.#spans = grown;
   }
 
   #copy(record: Buffer, frame: ByteFrame): void {
@@ -143,7 +231,7 @@ export class BatchBuilder<F> {
     const lead = this.#count === 0 ? frame.head : frame.separator;
     this.#reserve(lead.length + size + frame.tail.length);
     this.#pos += lead.copy(this.#arena!, this.#pos);
-    this.#spans.push(this.#pos, this.#pos + size);
+    this.#span(this.#pos, this.#pos + size);
   }
 
   /** Makes room for `n` more bytes, doubling the arena when it is too small. */
@@ -183,10 +271,9 @@ export class BatchBuilder<F> {
       const small = this.#pos * 4 < arena.length;
       const body = small ? Buffer.from(used) : used;
       if (small) this.recycle({ arena } as Batch<F>);
-      batch = byteBatch<F>(seq, count, bytes, body, this.#spans, acks, small ? undefined : arena);
+      batch = byteBatch<F>(seq, count, bytes, body, this.#spans.slice(0, 2 * count), acks, small ? undefined : arena);
       this.#arena = undefined;
       this.#pos = 0;
-      this.#spans = [];
     } else {
       batch = { seq, count, bytes, fragments: this.#fragments, body: undefined, acks };
       this.#fragments = [];
@@ -203,7 +290,7 @@ function byteBatch<F>(
   count: number,
   bytes: number,
   body: Buffer,
-  spans: readonly number[],
+  spans: Int32Array,
   acks: Batch<F>['acks'],
   arena: Buffer | undefined,
 ): Batch<F> {

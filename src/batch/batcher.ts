@@ -1,7 +1,7 @@
 import type { AckQueue } from '../ack/ack-queue.js';
 import type { MemoryBudget } from '../ack/memory-budget.js';
-import type { LogRecord, PlainLine } from '../record/log-record.js';
-import { BatchBuilder, type Batch, type LineEncoding } from './batch.js';
+import type { LogRecord, PlainLine, PlainRun } from '../record/log-record.js';
+import { BatchBuilder, RUN_DONE, RUN_FULL, type Batch, type LineEncoding } from './batch.js';
 import type { ByteFrame } from './byte-frame.js';
 
 /** What the batcher needs of a protocol's encoder (ship/encoders/encoder.ts). */
@@ -39,6 +39,7 @@ export class Batcher<F> {
   /** The encoder's text form, when records can be written into the batch as text. */
   readonly #text: ((record: LogRecord) => string) | undefined;
   readonly #lines: LineEncoding | undefined;
+  readonly #runs: Required<LineEncoding> | undefined;
   readonly #lingerMs: number;
   readonly #budget: MemoryBudget;
   readonly #send: (batch: Batch<F>) => void;
@@ -50,6 +51,7 @@ export class Batcher<F> {
     this.#encoding = encoding;
     this.#text = encoding.frame ? encoding.text?.bind(encoding) : undefined;
     this.#lines = encoding.frame ? encoding.lines : undefined;
+    this.#runs = this.#lines?.renderRun ? (this.#lines as Required<LineEncoding>) : undefined;
     this.#lingerMs = opts.lingerMs;
     this.#budget = budget;
     this.#send = send;
@@ -107,6 +109,32 @@ export class Batcher<F> {
     if (size < 0) return false;
     this.#added(size);
     return true;
+  }
+
+  /** Can `addRun` take runs of lines? (A framed protocol whose encoder renders them.) */
+  get takesRuns(): boolean {
+    return this.#runs !== undefined;
+  }
+
+  /**
+   * The plain path for a run of lines (tail/line-splitter.ts hands them so): their records
+   * written into the open batch from their bytes, sealing batches as they fill; `run`
+   * moves past the lines taken. True when all were; false when the line at `run.from`
+   * must go the record way (`add`), then the rest of the run here again.
+   */
+  addRun(run: PlainRun, queue: AckQueue): boolean {
+    const runs = this.#runs!;
+    for (;;) {
+      const before = this.#builder.bytes;
+      const status = this.#builder.addRun(runs, run, queue);
+      this.#budget.reserve(this.#builder.bytes - before);
+      if (status === RUN_FULL) {
+        this.flush();
+        continue;
+      }
+      if (this.#builder.count > 0) this.#added(0);
+      return status === RUN_DONE;
+    }
   }
 
   #added(size: number): void {

@@ -208,6 +208,12 @@ export class Telemetry {
     if (truncated) this.#linesTruncated++;
   }
 
+  /** `lines` records read at once, `truncated` of them cut to the line limit. */
+  recordsRead(lines: number, truncated: number): void {
+    this.#linesRead += lines;
+    this.#linesTruncated += truncated;
+  }
+
   /** Publishes the counts kept off the hot path and sets the gauges from the state now. */
   publish(state: GaugeState): void {
     const m = this.#metrics;

@@ -38,6 +38,31 @@ export interface PlainLine {
   timeMs: number;
 }
 
+/**
+ * Whole lines of one file as the tail read them, before they are records: bytes
+ * [from, to) of `chunk`, each line ending with `\n`, the line at `from` at byte `offset` of
+ * the file. The batch writes their records straight from the bytes (BatchBuilder.addRun),
+ * moving `from` and `offset` past the lines it takes. A line longer than `maxLineBytes`
+ * (after a `\r` before its `\n` is dropped) is cut to it and marked truncated, as
+ * tail/line-splitter.ts does. Valid only during the call that receives it.
+ */
+export interface PlainRun {
+  chunk: Buffer;
+  from: number;
+  to: number;
+  offset: number;
+  maxLineBytes: number;
+  /** The file's key (record-id.ts). */
+  key: string;
+  file: string;
+  timeMs: number;
+  /** Lines taken so far, and how many of them were truncated. */
+  lines: number;
+  truncated: number;
+  /** Another number for each run (the object is reused). */
+  seq: number;
+}
+
 /** Metadata that is the same for every record of this process: encoded once, not per line. */
 export interface RecordContext {
   readonly host: string;

@@ -1,7 +1,8 @@
 import type { AckQueue } from '../ack/ack-queue.js';
 import { RateLimit } from '../log/rate-limit.js';
 import { FilePlanner, PLAIN, type FilePlan, type MultilineOptions } from './file-plan.js';
-import type { LogRecord, PlainLine, RecordContext } from './log-record.js';
+import type { LogRecord, PlainLine, PlainRun, RecordContext } from './log-record.js';
+import { eachLine } from './line-run.js';
 import type { LineParser, ParserName, ParserRule } from './parser.js';
 import { joinedRecordId, recordId } from './record-id.js';
 import { guardFields, reservedKeys } from './reserved-names.js';
@@ -24,6 +25,13 @@ export type RecordHandler = (record: LogRecord, queue: AckQueue, end: number) =>
  * false to get it as a record. `line` is reused: valid only during the call.
  */
 export type PlainLineHandler = (line: PlainLine, queue: AckQueue, end: number) => boolean;
+
+/**
+ * Takes the lines of a plain run (the batch writes their records from the bytes), moving
+ * `run` past them: true when it took them all, false when the line at `run.from` must
+ * come as a record. `run` is reused: valid only during the call.
+ */
+export type PlainRunHandler = (run: PlainRun, queue: AckQueue) => boolean;
 
 export interface RecordOptions {
   readonly context: Pick<RecordContext, 'timestampField' | 'epochTimeField' | 'fields'>;
@@ -118,15 +126,32 @@ export class RecordAssembler {
   readonly #plainLine: PlainLineHandler | undefined;
   /** One object for every plain line, refilled: the hot path allocates nothing per line. */
   readonly #scratch: PlainLine = { line: Buffer.alloc(0), key: '', file: '', offset: 0, truncated: false, timeMs: 0 };
+  readonly #plainRun: PlainRunHandler | undefined;
+  /** Likewise one object for every run. */
+  readonly #run: PlainRun = {
+    chunk: EMPTY,
+    from: 0,
+    to: 0,
+    offset: 0,
+    maxLineBytes: 0,
+    key: '',
+    file: '',
+    timeMs: 0,
+    lines: 0,
+    truncated: 0,
+    seq: 0,
+  };
 
   constructor(
     emit: RecordHandler,
     options: RecordOptions = NO_OPTIONS,
     observer: RecordObserver = NO_OBSERVER,
     plainLine?: PlainLineHandler,
+    plainRun?: PlainRunHandler,
   ) {
     this.#emit = emit;
     this.#plainLine = plainLine;
+    this.#plainRun = plainRun;
     this.#observer = observer;
     this.#reserved = reservedKeys(options.context);
     const ml = options.multiline;
@@ -134,6 +159,38 @@ export class RecordAssembler {
     this.#timeoutMs = ml?.timeoutMs ?? Infinity;
     this.#maxBytes = options.maxRecordBytes;
     this.#plain = this.#planner.plain;
+  }
+
+  /**
+   * The complete lines of a chunk: bytes [from, to) of `chunk`, the first at file offset
+   * `offset` (tail/line-splitter.ts's RunHandler). Plain lines go to `plainRun` all at once
+   * when there is one; any line it does not take, and every line otherwise, goes to `line`.
+   */
+  lines(src: LineSource, chunk: Buffer, from: number, to: number, offset: number, maxLineBytes: number, nowMs: number): void {
+    const onLine = (line: Buffer, start: number, end: number, truncated: boolean) =>
+      this.line(src, line, start, end, truncated, nowMs);
+    if (!this.#plain || this.#plainRun === undefined) {
+      eachLine(chunk, from, to, offset, maxLineBytes, onLine);
+      return;
+    }
+    const run = this.#run;
+    run.chunk = chunk;
+    run.from = from;
+    run.to = to;
+    run.offset = offset;
+    run.maxLineBytes = maxLineBytes;
+    run.key = src.key;
+    run.file = src.name ?? src.path;
+    run.timeMs = nowMs;
+    run.seq++;
+    while (!this.#plainRun(run, src.ackQueue)) {
+      // The line at run.from, one the batch refused, goes the record way.
+      const next = chunk.indexOf(0x0a, run.from) + 1;
+      eachLine(chunk, run.from, next, run.offset, maxLineBytes, onLine);
+      run.offset += next - run.from;
+      run.from = next;
+    }
+    run.chunk = EMPTY;
   }
 
   line(src: LineSource, line: Buffer, start: number, end: number, truncated: boolean, nowMs: number): void {

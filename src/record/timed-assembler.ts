@@ -35,6 +35,12 @@ export class TimedAssembler {
     if (this.#timer === undefined && this.#core.holding) this.#arm();
   }
 
+  /** The complete lines of a chunk, bytes [from, to) of `chunk` (tail/line-splitter.ts's RunHandler). */
+  lines(src: LineSource, chunk: Buffer, from: number, to: number, offset: number, maxLineBytes: number, nowMs: number): void {
+    this.#core.lines(src, chunk, from, to, offset, maxLineBytes, nowMs);
+    if (this.#timer === undefined && this.#core.holding) this.#arm();
+  }
+
   /** Emits what is held for a file that is closing, so its last record is not left behind. */
   end(src: LineSource): void {
     this.#core.end(src);

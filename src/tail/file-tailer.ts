@@ -3,7 +3,7 @@ import type { CheckpointEntry } from '../checkpoint/checkpoint-format.js';
 import { FileSource, readHead, type ByteSource } from './byte-source.js';
 import { identityOf, nameText, type FileStat } from './file-system.js';
 import { FINGERPRINT_BYTES, fingerprintHash } from './fingerprint.js';
-import { LineSplitter, type LineHandler } from './line-splitter.js';
+import { LineSplitter, type LineHandler, type RunHandler } from './line-splitter.js';
 
 /**
  * What a truncated file leaves behind: the generation of its content that was being read.
@@ -285,19 +285,20 @@ export class FileTailer {
   // --- reading ---------------------------------------------------------------------------
 
   /**
-   * Reads the next chunk into `buf` and hands its complete lines to `onLine`. Returns the
-   * bytes read (0 at the end). The file's first bytes are kept as they are read, so a
-   * rewrite in place is recognised by its head even before the next poll.
+   * Reads the next chunk into `buf` and hands its complete lines to `onLine`, or those
+   * wholly inside the chunk to `onRun` (LineSplitter.push). Returns the bytes read (0 at
+   * the end). The file's first bytes are kept as they are read, so a rewrite in place is
+   * recognised by its head even before the next poll.
    */
-  read(buf: Buffer, onLine: LineHandler, nowMs: number): Promise<number> {
-    const reading = this.#read(buf, onLine, nowMs);
+  read(buf: Buffer, onLine: LineHandler, nowMs: number, onRun?: RunHandler): Promise<number> {
+    const reading = this.#read(buf, onLine, nowMs, onRun);
     this.#reading = reading;
     return reading.finally(() => {
       if (this.#reading === reading) this.#reading = undefined;
     });
   }
 
-  async #read(buf: Buffer, onLine: LineHandler, nowMs: number): Promise<number> {
+  async #read(buf: Buffer, onLine: LineHandler, nowMs: number, onRun: RunHandler | undefined): Promise<number> {
     const source = this.#source;
     if (source === undefined) return 0;
     const at = this.#position;
@@ -313,7 +314,7 @@ export class FileTailer {
     this.#position = at + n;
     if (this.#position > this.#size) this.#size = this.#position;
     this.#lastGrowthMs = nowMs;
-    this.#splitter.push(buf.subarray(0, n), onLine);
+    this.#splitter.push(buf.subarray(0, n), onLine, onRun);
     return n;
   }
 

@@ -1,5 +1,13 @@
-/** Receives each complete line. `line` is valid only during the call (it may view a reused buffer). */
-export type LineHandler = (line: Buffer, start: number, end: number, truncated: boolean) => void;
+import { eachLine, type LineHandler } from '../record/line-run.js';
+
+export type { LineHandler };
+
+/**
+ * Receives complete lines a run at a time: bytes [from, to) of `chunk`, each line ending
+ * with `\n`, the first at file offset `offset`; each line is what `eachLine` makes of it.
+ * `chunk` is valid only during the call.
+ */
+export type RunHandler = (chunk: Buffer, from: number, to: number, offset: number, maxLineBytes: number) => void;
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -59,29 +67,33 @@ export class LineSplitter {
     if (this.#partialBytes > 0 || this.#discarding) this.#emitHeld(this.#next, onLine);
   }
 
-  push(chunk: Buffer, onLine: LineHandler): void {
+  /**
+   * Takes the next bytes of the file. A line begun in an earlier chunk goes to `onLine`
+   * once complete; the lines wholly inside `chunk` go to `onRun` as one run, with no copy
+   * (or, without it, to `onLine` one by one, as views); an incomplete last line is held.
+   */
+  push(chunk: Buffer, onLine: LineHandler, onRun?: RunHandler): void {
     const base = this.#next;
     let pos = 0;
     const len = chunk.length;
-    while (pos < len) {
-      const nl = chunk.indexOf(NL, pos);
+    if (this.#partialBytes > 0 || this.#discarding) {
+      const nl = chunk.indexOf(NL);
       if (nl === -1) {
-        this.#hold(chunk, pos, len, base);
-        break;
+        this.#hold(chunk, 0, len, base);
+        this.#next = base + len;
+        return;
       }
-      const end = base + nl + 1;
-      if (this.#partialBytes === 0 && !this.#discarding) {
-        // Fast path: the whole line lies in this chunk; hand out a view, no copy.
-        let stop = nl;
-        if (stop > pos && chunk[stop - 1] === CR) stop--;
-        if (stop - pos > this.maxLineBytes) onLine(chunk.subarray(pos, pos + this.maxLineBytes), base + pos, end, true);
-        else onLine(chunk.subarray(pos, stop), base + pos, end, false);
-      } else {
-        this.#hold(chunk, pos, nl, base);
-        this.#emitHeld(end, onLine);
-      }
+      this.#hold(chunk, 0, nl, base);
+      this.#emitHeld(base + nl + 1, onLine);
       pos = nl + 1;
     }
+    const last = pos < len ? chunk.lastIndexOf(NL) : -1;
+    if (last >= pos) {
+      if (onRun !== undefined) onRun(chunk, pos, last + 1, base + pos, this.maxLineBytes);
+      else eachLine(chunk, pos, last + 1, base + pos, this.maxLineBytes, onLine);
+      pos = last + 1;
+    }
+    if (pos < len) this.#hold(chunk, pos, len, base);
     this.#next = base + len;
   }
 

@@ -6,6 +6,8 @@ import type { FileTailer } from './file-tailer.js';
 export interface ReadHandlers {
   /** A complete line of `tailer`; `line` is valid only during the call. */
   line(tailer: FileTailer, line: Buffer, start: number, end: number, truncated: boolean, readTimeMs: number): void;
+  /** Or, when given, the complete lines of a chunk at once (LineSplitter's RunHandler). */
+  lines?(tailer: FileTailer, chunk: Buffer, from: number, to: number, offset: number, maxLineBytes: number, readTimeMs: number): void;
   bytesRead(n: number): void;
   readFailed(tailer: FileTailer, code: string): void;
   /** A read found the file truncated (its bytes were dropped): handle the truncation. */
@@ -129,7 +131,13 @@ export class ReadScheduler {
         const now = Date.now();
         let n: number;
         try {
-          n = await t.read(this.#buf, (line, start, end, truncated) => this.#on.line(t, line, start, end, truncated, now), now);
+          const on = this.#on;
+          n = await t.read(
+            this.#buf,
+            (line, start, end, truncated) => on.line(t, line, start, end, truncated, now),
+            now,
+            on.lines && ((chunk, from, to, offset, max) => on.lines!(t, chunk, from, to, offset, max, now)),
+          );
         } catch (error) {
           this.#on.readFailed(t, errorCode(error));
           continue;

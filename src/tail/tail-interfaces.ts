@@ -37,6 +37,11 @@ export interface TailOptions {
 /** Receives every complete line, in file order per file. */
 export interface LineSink {
   line(tailer: FileTailer, line: Buffer, start: number, end: number, truncated: boolean, readTimeMs: number): void;
+  /**
+   * Or the complete lines of a chunk at once, when the sink has this: bytes [from, to) of
+   * `chunk`, whole lines, the first at file offset `offset` (LineSplitter's RunHandler).
+   */
+  lines?(tailer: FileTailer, chunk: Buffer, from: number, to: number, offset: number, maxLineBytes: number, readTimeMs: number): void;
   /** The file is closing: nothing more will come from it (a held multiline record may go). */
   end(tailer: FileTailer): void;
 }

@@ -143,6 +143,7 @@ export class TailManager {
     this.#truncations = new TruncationHandler(fs, this.#registry, opts, observer);
     this.#reader = new ReadScheduler(opts.readChunkBytes, opts.rotateWaitMs, budget, {
       line: (t, line, start, end, truncated, now) => sink.line(t, line, start, end, truncated, now),
+      lines: sink.lines?.bind(sink),
       bytesRead: (n) => observer.bytesRead(n),
       readFailed: (t, code) => this.#readFailed(t, code),
       // Unless a check handled it meanwhile (then the tailer is no longer truncating).

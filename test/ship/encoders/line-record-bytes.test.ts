@@ -1,13 +1,15 @@
 // The byte form of a plain line's record (line-record-bytes.ts) is byte for byte the
 // UTF-8 of the record text the string way makes (the encoder's `text`), on every byte
 // value, invalid UTF-8 left to the string way, and through a whole batch body for NDJSON,
-// JSON arrays and Elasticsearch bulk bodies.
+// JSON arrays and Elasticsearch bulk bodies; and a run of lines rendered whole
+// (renderRun) is the same records as its lines one at a time.
 import t from 'tap';
 import { AckQueue } from '../../../src/ack/ack-queue.js';
 import { MemoryBudget } from '../../../src/ack/memory-budget.js';
 import type { Batch } from '../../../src/batch/batch.js';
 import { Batcher } from '../../../src/batch/batcher.js';
 import type { LogRecord, PlainLine, RecordContext } from '../../../src/record/log-record.js';
+import { RecordAssembler } from '../../../src/record/record-assembler.js';
 import { recordId } from '../../../src/record/record-id.js';
 import type { Encoder } from '../../../src/ship/encoders/encoder.js';
 import { elasticsearchEncoder } from '../../../src/ship/encoders/elasticsearch.js';
@@ -191,5 +193,99 @@ t.test('a batch body made from bytes equals the one made from records', async (t
       const parsed = name === 'json' ? JSON.parse(body) : body.split('\n').filter(Boolean).map((l) => JSON.parse(l));
       t.equal(parsed.length, (name === 'elasticsearch' ? 2 : 1) * b.count, `${name}: the body parses, one object per record (and its action)`);
     }
+  }
+});
+
+/**
+ * What the record stage makes of the lines [from, to) of `chunk` through a batcher:
+ * a run at a time (`runs`) or a line at a time. Returns the batches and the file's end.
+ */
+function fromRun(
+  encoder: Encoder<Buffer>,
+  chunk: Buffer,
+  maxLineBytes: number,
+  limits: { maxBytes: number; maxEvents: number },
+  runs: boolean,
+) {
+  const sent: Array<Batch<Buffer>> = [];
+  const batcher = new Batcher(encoder, { ...limits, lingerMs: 60_000 }, new MemoryBudget(1 << 30), (b) => sent.push(b));
+  const assembler = new RecordAssembler(
+    (record, queue, end) => batcher.add(record, queue, end),
+    { context: ctx, parsers: [], parserRegex: undefined, multiline: undefined, maxRecordBytes: maxLineBytes },
+    undefined,
+    (line, queue, end) => batcher.addLine(line, queue, end),
+    runs ? (run, queue) => batcher.addRun(run, queue) : undefined,
+  );
+  const src = { key: 'a1b2c3d4e5f60718', path: '/logs/a.log', ackQueue: new AckQueue(0) };
+  // The run starts 3 bytes into the chunk, at file offset 2^33 + 5 (offsets past 32 bits).
+  assembler.lines(src, chunk, 3, chunk.length, 2 ** 33 + 5, maxLineBytes, 1_764_000_000_123);
+  batcher.flush();
+  batcher.shutdown();
+  return sent;
+}
+
+t.test('a run of lines rendered whole is the same records as its lines one by one', async (t) => {
+  const seed = Date.now() % 1_000_000;
+  t.comment(`seed ${seed}`);
+  const next = random(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
+  const pieces = ['10.0.0.1 - - [05/Dec/2026:10:00:00 +0000] "GET /a?b=1 HTTP/1.1" 200 612', '"', '\\', '\t', '\r', '\u0001', 'é', '😀', 'x'.repeat(70)];
+  const maxLineBytes = 300;
+  const parts: Buffer[] = [Buffer.from('\n\nx')]; // before the run: not read
+  let refused = 0;
+  for (let i = 0; i < 6000; i++) {
+    let text = '';
+    const n = Math.floor(next() * 8);
+    for (let j = 0; j < n; j++) text += pick(pieces);
+    let line = Buffer.from(text);
+    if (next() < 0.01) {
+      line = Buffer.concat([line, Buffer.from([0xff])]); // not UTF-8: the record way
+      refused++;
+    }
+    if (next() < 0.005) line = Buffer.alloc(maxLineBytes + Math.floor(next() * 50), 0x61); // truncated
+    parts.push(line, Buffer.from(next() < 0.1 ? '\r\n' : '\n'));
+  }
+  const chunk = Buffer.concat(parts);
+  for (const [name, encoder, limits] of [
+    ['ndjson', ndjsonEncoder(ctx), { maxBytes: 64 * 1024, maxEvents: 10_000 }],
+    ['ndjson, few events a batch', ndjsonEncoder(ctx), { maxBytes: 1 << 20, maxEvents: 7 }],
+    ['json', jsonArrayEncoder(ctx), { maxBytes: 20_000, maxEvents: 3000 }],
+    ['elasticsearch', elasticsearchEncoder(ctx, { index: 'logs-%Y.%m.%d' }), { maxBytes: 1 << 20, maxEvents: 5000 }],
+  ] as const) {
+    const run = fromRun(encoder, chunk, maxLineBytes, limits, true);
+    const oneByOne = fromRun(encoder, chunk, maxLineBytes, limits, false);
+    const records = recordsOf(run);
+    t.equal(records.length, 6000, `${name}: a record for every line`);
+    if (!t.same(records, recordsOf(oneByOne), `${name}: the same records in the same order`)) return;
+    t.ok(run.length > 1, `${name}: several batches (${run.length})`);
+    for (const [i, b] of run.entries()) {
+      t.ok(b.count <= limits.maxEvents && (b.count === 1 || b.bytes <= limits.maxBytes), `${name}: batch ${i} within its limits`);
+      t.equal(b.bytes, b.fragments.reduce((n, f) => n + f.length, 0), `${name}: batch ${i} counts its records' bytes`);
+      const body = b.body!.toString('utf8');
+      const parsed = name === 'json' ? JSON.parse(body) : body.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      t.equal(parsed.length, (name === 'elasticsearch' ? 2 : 1) * b.count, `${name}: batch ${i} parses, one object per record`);
+      // Each batch acknowledges up to the line its successor starts with; the last, the run's end.
+      const ends = b.acks.map((a) => a.segment.end);
+      const nextStart = i + 1 < run.length ? JSON.parse(run[i + 1]!.fragments[0]!.toString().trimEnd().split('\n').at(-1)!).offset : 2 ** 33 + 5 + chunk.length - 3;
+      if (ends.length !== 1 || ends[0] !== nextStart) t.same(ends, [nextStart], `${name}: batch ${i} acknowledges to the next line`);
+    }
+  }
+  t.ok(refused > 10, `lines the record way between runs (${refused})`);
+});
+
+t.test('a run of lines longer than the staging area, and of more records than it has spans for', async (t) => {
+  const encoder = ndjsonEncoder(ctx);
+  const long = Buffer.alloc(200_000, 0x22); // every byte escaped: 400 KB of record
+  const short = Buffer.from('GET / 200\n'.repeat(5000));
+  const chunk = Buffer.concat([Buffer.from('abc'), long, Buffer.from('\n'), short, long, Buffer.from('\n'), short]);
+  for (const maxLineBytes of [256 * 1024, 100_000]) {
+    const limits = { maxBytes: 1 << 20, maxEvents: 10_000 };
+    const run = fromRun(encoder, chunk, maxLineBytes, limits, true);
+    const records = recordsOf(run);
+    t.equal(records.length, 10_002, `max ${maxLineBytes}: every line`);
+    t.same(records, recordsOf(fromRun(encoder, chunk, maxLineBytes, limits, false)), `max ${maxLineBytes}: the same records`);
+    const first = JSON.parse(records[0]!);
+    t.equal(first.message.length, Math.min(200_000, maxLineBytes), `max ${maxLineBytes}: the long line whole, or cut`);
+    t.equal(first.truncated ?? false, maxLineBytes < 200_000, `max ${maxLineBytes}: marked truncated when cut`);
   }
 });
