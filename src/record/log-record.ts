@@ -59,7 +59,7 @@ export interface PlainRun {
   /** Lines taken so far, and how many of them were truncated. */
   lines: number;
   truncated: number;
-  /** Another number for each run (the object is reused). */
+  /** A number no other run in the process has (the object is reused; an encoder keeps a copied run by it). */
   seq: number;
 }
 

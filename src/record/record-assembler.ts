@@ -67,6 +67,10 @@ export const PARSE_WARNING_INTERVAL_MS = 10_000;
 const SAMPLE_CHARS = 200;
 const EMPTY = Buffer.alloc(0);
 
+/** Run numbers, unique in the process: an encoder shared by two assemblers must not mistake one's run for the other's. */
+let runSeq = 0;
+const nextRunSeq = (): number => ++runSeq;
+
 const NO_OPTIONS: RecordOptions = {
   context: { timestampField: '@timestamp', fields: [] },
   parsers: [],
@@ -182,7 +186,7 @@ export class RecordAssembler {
     run.key = src.key;
     run.file = src.name ?? src.path;
     run.timeMs = nowMs;
-    run.seq++;
+    run.seq = nextRunSeq();
     while (!this.#plainRun(run, src.ackQueue)) {
       // The line at run.from, one the batch refused, goes the record way.
       const next = chunk.indexOf(0x0a, run.from) + 1;

@@ -1,14 +1,20 @@
 import t from 'tap';
-import { LineSplitter } from '../../src/tail/line-splitter.js';
+import { eachLine } from '../../src/record/line-run.js';
+import { type LineHandler, LineSplitter, type RunHandler } from '../../src/tail/line-splitter.js';
 
 type Line = { text: string; start: number; end: number; truncated: boolean };
 
-function split(chunks: Buffer[], max = 1 << 20, startOffset = 0): Line[] {
+/** The lines of `chunks`; with `runs`, the lines wholly inside a chunk come as runs, counted in `runs.count`. */
+function split(chunks: Buffer[], max = 1 << 20, startOffset = 0, runs?: { count: number }): Line[] {
   const s = new LineSplitter(max, startOffset);
   const out: Line[] = [];
-  for (const c of chunks) {
-    s.push(c, (line, start, end, truncated) => out.push({ text: line.toString('latin1'), start, end, truncated }));
-  }
+  const onLine: LineHandler = (line, start, end, truncated) => out.push({ text: line.toString('latin1'), start, end, truncated });
+  const onRun: RunHandler = (chunk, from, to, offset, maxLineBytes) => {
+    runs!.count++;
+    if (chunk[to - 1] !== 0x0a) out.push({ text: 'a run that does not end with a newline', start: from, end: to, truncated: false });
+    eachLine(chunk, from, to, offset, maxLineBytes, onLine);
+  };
+  for (const c of chunks) s.push(c, onLine, runs ? onRun : undefined);
   return out;
 }
 
@@ -41,6 +47,7 @@ t.test('offsets continue from a resumed position', async (t) => {
 });
 
 t.test('property: any chunking of random lines gives back the same lines and offsets', async (t) => {
+  let runCount = 0;
   for (let seed = 1; seed <= 200; seed++) {
     const r = rng(seed);
     const n = 1 + Math.floor(r() * 50);
@@ -64,14 +71,18 @@ t.test('property: any chunking of random lines gives back the same lines and off
       chunks.push(all.subarray(pos, pos + size));
       pos += size;
     }
-    const got = split(chunks);
-    if (JSON.stringify(got) !== JSON.stringify(expected)) {
-      t.fail(`seed ${seed}: lines differ`);
-      t.same(got, expected);
-      return;
+    for (const runs of [undefined, { count: 0 }]) {
+      const got = split(chunks, 1 << 20, 0, runs);
+      if (JSON.stringify(got) !== JSON.stringify(expected)) {
+        t.fail(`seed ${seed}${runs ? ', in runs' : ''}: lines differ`);
+        t.same(got, expected);
+        return;
+      }
+      runCount += runs?.count ?? 0;
     }
   }
-  t.pass('200 random chunkings agree');
+  t.pass('200 random chunkings agree, line by line and in runs');
+  t.ok(runCount > 200, `lines came in runs too (${runCount} runs)`);
 });
 
 t.test('a line over the limit is cut, marked, and the rest dropped up to its newline', async (t) => {

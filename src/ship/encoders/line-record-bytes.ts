@@ -149,7 +149,9 @@ export class LineRecordBytes implements LineEncoding {
    */
   render(p: PlainLine, s: Buffer, pos: number): number {
     const line = p.line;
-    const lineAt = this.#lineAt;
+    // Past a run's lines when one is loaded (and the 16 bytes its newline search reads), so
+    // that a line refused from a run does not make the rest of the run be copied in again.
+    const lineAt = this.#inSeq === -1 ? this.#lineAt : (this.#inEnd + 31) & ~15;
     const out = (lineAt + line.length + 15) & ~15;
     // The record: the pieces, the escaped line (6 bytes a byte at worst), two offsets of at
     // most 16 digits.
@@ -157,7 +159,6 @@ export class LineRecordBytes implements LineEncoding {
     if (out + room > this.#bytes.length) this.#grow(out + room);
     const bytes = this.#bytes;
     bytes.set(line, lineAt);
-    this.#inSeq = -1; // a run's lines there are overwritten
     let end = this.#render(lineAt, lineAt + line.length, out, p.offset, (p.truncated ? TRUNCATED : 0) | (this.#action ? WITH_ACTION : 0));
     if (end < 0) {
       // A byte above 0x7f: only then can the line be invalid UTF-8.

@@ -247,13 +247,14 @@ t.test('a run of lines rendered whole is the same records as its lines one by on
   }
   const chunk = Buffer.concat(parts);
   for (const [name, encoder, limits] of [
-    ['ndjson', ndjsonEncoder(ctx), { maxBytes: 64 * 1024, maxEvents: 10_000 }],
-    ['ndjson, few events a batch', ndjsonEncoder(ctx), { maxBytes: 1 << 20, maxEvents: 7 }],
-    ['json', jsonArrayEncoder(ctx), { maxBytes: 20_000, maxEvents: 3000 }],
-    ['elasticsearch', elasticsearchEncoder(ctx, { index: 'logs-%Y.%m.%d' }), { maxBytes: 1 << 20, maxEvents: 5000 }],
+    ['ndjson', () => ndjsonEncoder(ctx), { maxBytes: 64 * 1024, maxEvents: 10_000 }],
+    ['ndjson, few events a batch', () => ndjsonEncoder(ctx), { maxBytes: 1 << 20, maxEvents: 7 }],
+    ['json', () => jsonArrayEncoder(ctx), { maxBytes: 20_000, maxEvents: 3000 }],
+    ['elasticsearch', () => elasticsearchEncoder(ctx, { index: 'logs-%Y.%m.%d' }), { maxBytes: 1 << 20, maxEvents: 5000 }],
   ] as const) {
-    const run = fromRun(encoder, chunk, maxLineBytes, limits, true);
-    const oneByOne = fromRun(encoder, chunk, maxLineBytes, limits, false);
+    // An encoder for each side: neither sees what the other left in its memory.
+    const run = fromRun(encoder(), chunk, maxLineBytes, limits, true);
+    const oneByOne = fromRun(encoder(), chunk, maxLineBytes, limits, false);
     const records = recordsOf(run);
     t.equal(records.length, 6000, `${name}: a record for every line`);
     if (!t.same(records, recordsOf(oneByOne), `${name}: the same records in the same order`)) return;
@@ -288,4 +289,59 @@ t.test('a run of lines longer than the staging area, and of more records than it
     t.equal(first.message.length, Math.min(200_000, maxLineBytes), `max ${maxLineBytes}: the long line whole, or cut`);
     t.equal(first.truncated ?? false, maxLineBytes < 200_000, `max ${maxLineBytes}: marked truncated when cut`);
   }
+});
+
+t.test('a run is copied into the encoder once: lines refused from it do not make it copied again', async (t) => {
+  // Every 10th line is not UTF-8 and goes the record way between parts of the run. Once a
+  // line is refused, the rest of the chunk is overwritten: lines rendered after it show
+  // whether the run was read from the encoder's copy (as it must be) or copied in again.
+  const lines = Array.from({ length: 400 }, (_, i) => (i % 10 === 5 ? Buffer.from([0x61, 0xff, 0x62]) : Buffer.from(`line ${i} é`)));
+  const chunk = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
+  const original = Buffer.from(chunk);
+  const overwritten = Buffer.concat(lines.flatMap((l) => [l.includes(0xff) ? l : Buffer.alloc(l.length, 0x5a), Buffer.from('\n')]));
+  const sent: Array<Batch<Buffer>> = [];
+  const batcher = new Batcher(ndjsonEncoder(ctx), { maxBytes: 1 << 20, maxEvents: 10_000, lingerMs: 60_000 }, new MemoryBudget(1 << 30), (b) => sent.push(b));
+  let refusals = 0;
+  const assembler = new RecordAssembler(
+    (record, queue, end) => batcher.add(record, queue, end),
+    { context: ctx, parsers: [], parserRegex: undefined, multiline: undefined, maxRecordBytes: 1000 },
+    undefined,
+    (line, queue, end) => {
+      if (batcher.addLine(line, queue, end)) return true;
+      refusals++;
+      // Past the refused line, every line the run path takes becomes 'Z's.
+      overwritten.copy(chunk, line.offset + line.line.length, line.offset + line.line.length);
+      return false;
+    },
+    (run, queue) => batcher.addRun(run, queue),
+  );
+  assembler.lines({ key: 'k', path: '/logs/a.log', ackQueue: new AckQueue(0) }, chunk, 0, chunk.length, 0, 1000, 1_764_000_000_123);
+  batcher.flush();
+  const messages = sent.flatMap((b) => b.fragments.map((f) => JSON.parse(f.toString('utf8')).message));
+  t.equal(refusals, 40, 'each line that is not UTF-8 refused by the run path once');
+  t.same(messages, lines.map((l) => l.toString('utf8')), 'every line, each as it was when its run was read');
+  t.not(chunk.compare(original), 0, 'the chunk was overwritten');
+});
+
+t.test('two assemblers sharing an encoder: neither renders the other run from the encoder copy', async (t) => {
+  const sent: Array<Batch<Buffer>> = [];
+  const batcher = new Batcher(ndjsonEncoder(ctx), { maxBytes: 1 << 20, maxEvents: 10_000, lingerMs: 60_000 }, new MemoryBudget(1 << 30), (b) => sent.push(b));
+  const assembler = () =>
+    new RecordAssembler(
+      (record, queue, end) => batcher.add(record, queue, end),
+      { context: ctx, parsers: [], parserRegex: undefined, multiline: undefined, maxRecordBytes: 1000 },
+      undefined,
+      (line, queue, end) => batcher.addLine(line, queue, end),
+      (run, queue) => batcher.addRun(run, queue),
+    );
+  const [a, b] = [assembler(), assembler()];
+  const src = { key: 'k', path: '/logs/a.log', ackQueue: new AckQueue(0) };
+  // Each assembler's first run, at the same offsets: only their bytes differ.
+  a.lines(src, Buffer.from('aaa\nbbb\n'), 0, 8, 0, 1000, 1_764_000_000_123);
+  b.lines(src, Buffer.from('ccc\nddd\n'), 0, 8, 0, 1000, 1_764_000_000_123);
+  batcher.flush();
+  t.same(
+    sent.flatMap((b) => b.fragments.map((f) => JSON.parse(f.toString('utf8')).message)),
+    ['aaa', 'bbb', 'ccc', 'ddd'],
+  );
 });
