@@ -79,9 +79,15 @@ export class FileRegistry {
   /** Directories that hold a watched path or a dormant file: where rotated generations are looked for. */
   directories(): Set<string> {
     const dirs = new Set<string>();
-    for (const path of this.#paths.keys()) dirs.add(dirname(path));
-    for (const t of this.tailers.values()) dirs.add(dirname(t.path));
-    for (const e of this.dormant.values()) dirs.add(dirname(e.path));
+    // Asked every poll: a path in the directory of the one before (most are) makes no new string.
+    let dir = '';
+    const add = (path: string) => {
+      const inDir = dir !== '' && path.length > dir.length + 1 && path.charCodeAt(dir.length) === 0x2f && path.startsWith(dir) && path.indexOf('/', dir.length + 1) === -1;
+      if (!inDir) dirs.add((dir = dirname(path)));
+    };
+    for (const path of this.#paths.keys()) add(path);
+    for (const t of this.tailers.values()) add(t.path);
+    for (const e of this.dormant.values()) add(e.path);
     return dirs;
   }
 

@@ -61,6 +61,18 @@ const SWEEP_MIN_FILES = 10;
  */
 const QUIET_POLLS = 3;
 
+/** Stats taken side by side in a poll (see #tick). */
+const STATS_AT_ONCE = 256;
+
+/** A stat that may have failed, as a value: one taken ahead and never awaited rejects nothing. */
+type Looked = { readonly st: FileStat } | { readonly error: unknown };
+
+const tryStat = (fs: TailFs, path: string): Promise<Looked> =>
+  fs.stat(path).then(
+    (st) => ({ st }),
+    (error: unknown) => ({ error }),
+  );
+
 /** An open that may have failed: tried as a value, so several can run side by side. */
 type Opening = { readonly file: OpenedFile } | { readonly error: unknown };
 
@@ -210,6 +222,7 @@ export class TailManager {
     const sweep = this.#sweep(start);
     // Not looked at this tick: quiet files outside this tick's share of the sweep.
     const resting = new Set<FileTailer>();
+    const looked: string[] = [];
     for (const path of scan.paths) {
       // Waiting for a slot: nothing to look at yet.
       if (this.#slots.isWaiting(path)) continue;
@@ -219,7 +232,15 @@ export class TailManager {
         resting.add(t);
         continue;
       }
-      await this.#reconcile(path, checked);
+      looked.push(path);
+    }
+    // The known paths' stats are taken side by side, STATS_AT_ONCE at a time, and used in
+    // turn: one trip to the thread pool for many. A stat awaited alone cost 48 µs of CPU,
+    // 34 at once 14 µs each (this machine), and the sweep is most of an idle poll's work.
+    for (let from = 0; from < looked.length; from += STATS_AT_ONCE) {
+      const window = looked.slice(from, from + STATS_AT_ONCE);
+      const stats = window.map((path) => (this.#registry.at(path) === undefined ? undefined : tryStat(this.#fs, path)));
+      for (const [i, path] of window.entries()) await this.#reconcile(path, checked, stats[i]);
     }
     for (const path of [...this.#registry.watchedPaths]) if (!seen.has(path)) await this.#reconcile(path, checked);
     for (const path of [...this.#errors.keys()]) if (!seen.has(path)) this.#errors.delete(path);
@@ -258,8 +279,11 @@ export class TailManager {
     return new Set(this.#sweepQueue.splice(0, this.#sweepPerTick));
   }
 
-  /** Brings one path up to date: new file, same file, or a new file at an old path. */
-  async #reconcile(path: string, checked?: Set<FileTailer>): Promise<void> {
+  /**
+   * Brings one path up to date: new file, same file, or a new file at an old path.
+   * `looked`: its stat, when taken already this tick.
+   */
+  async #reconcile(path: string, checked?: Set<FileTailer>, looked?: Promise<Looked>): Promise<void> {
     if (this.#closed) return;
     // A path not known yet, with no slot free: it waits for one unlooked-at (what it leads
     // to is seen when it is opened), so 20,000 new files cost no stat each meanwhile.
@@ -269,7 +293,9 @@ export class TailManager {
     }
     let st;
     try {
-      st = await this.#fs.stat(path);
+      const look = await (looked ?? tryStat(this.#fs, path));
+      if ('error' in look) throw look.error;
+      st = look.st;
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ENOENT' || code === 'ENOTDIR') this.#unmap(path);
