@@ -7,9 +7,11 @@ const MAX_DEPTH = 16;
 
 /** One scan: the paths the globs match, and each listed directory's entries. */
 export interface Scan {
-  readonly paths: string[];
+  readonly paths: readonly string[];
+  /** The same paths, to look one up. */
+  readonly seen: ReadonlySet<string>;
   /** Every directory listed, with all its entries (the rotation side looks at the others). */
-  readonly dirs: Map<string, DirEntry[]>;
+  readonly dirs: ReadonlyMap<string, readonly DirEntry[]>;
 }
 
 /** A directory as last listed: its entries, the matching paths and subdirectories in it. */
@@ -35,6 +37,8 @@ export class FileDiscovery {
   readonly #watchedRoots = new Set<string>();
   readonly #useEvents: boolean;
   readonly #listings = new Map<string, Listing>();
+  /** The last scan and the listings it was made of. */
+  #last: { readonly listed: ReadonlyMap<string, Listing>; readonly scan: Scan } | undefined;
 
   constructor(globs: GlobSet, fs: TailFs, useEvents: boolean, onPath: (path: string) => void) {
     this.#globs = globs;
@@ -47,24 +51,34 @@ export class FileDiscovery {
     return !this.#useEvents || this.#watcher !== undefined;
   }
 
-  /** Walks every root and returns the matching paths that are not directories. */
+  /**
+   * Walks every root and returns the matching paths that are not directories. When no
+   * directory was listed anew (the usual poll), it is the same Scan as the last one: the
+   * poll makes no array and no set of 10,000 paths each second.
+   */
   async scan(): Promise<Scan> {
-    const scan: Scan = { paths: [], dirs: new Map() };
-    for (const root of this.#globs.roots) {
-      if (!(await this.#isDir(root.dir))) continue;
-      this.#watchRoot(root.dir);
-      await this.#walk(root.dir, root.recursive ? MAX_DEPTH : 0, scan);
+    const listed = new Map<string, Listing>();
+    for (const root of this.#globs.roots) await this.#walk(root.dir, root.recursive ? MAX_DEPTH : 0, listed, true);
+    const last = this.#last;
+    if (last !== undefined && sameListings(last.listed, listed)) return last.scan;
+    const paths: string[] = [];
+    const dirs = new Map<string, readonly DirEntry[]>();
+    for (const [dir, listing] of listed) {
+      dirs.set(dir, listing.entries);
+      for (const path of listing.paths) paths.push(path);
     }
+    const scan: Scan = { paths, seen: new Set(paths), dirs };
+    this.#last = { listed, scan };
     return scan;
   }
 
-  async #walk(dir: string, depth: number, scan: Scan): Promise<void> {
-    if (scan.dirs.has(dir)) return;
+  async #walk(dir: string, depth: number, listed: Map<string, Listing>, root = false): Promise<void> {
+    if (listed.has(dir)) return;
     const listing = await this.#list(dir);
-    if (listing === undefined) return; // vanished or unreadable: the next scan tries again
-    scan.dirs.set(dir, listing.entries);
-    for (const path of listing.paths) scan.paths.push(path);
-    if (depth > 0) for (const sub of listing.dirs) await this.#walk(sub, depth - 1, scan);
+    if (listing === undefined) return; // missing, not a directory, vanished or unreadable: the next scan tries again
+    if (root) this.#watchRoot(dir);
+    listed.set(dir, listing);
+    if (depth > 0) for (const sub of listing.dirs) await this.#walk(sub, depth - 1, listed);
   }
 
   /**
@@ -78,7 +92,9 @@ export class FileDiscovery {
     let mtimeMs: number;
     let entries: DirEntry[];
     try {
-      mtimeMs = (await this.#fs.stat(dir)).mtimeMs;
+      const st = await this.#fs.stat(dir);
+      if (!st.isDirectory()) throw new Error('not a directory');
+      mtimeMs = st.mtimeMs;
       const last = this.#listings.get(dir);
       if (last !== undefined && last.mtimeMs === mtimeMs && mtimeMs < last.listedMs - 1000) return last;
       const listedMs = Date.now();
@@ -128,17 +144,20 @@ export class FileDiscovery {
     this.#watcher.add(dir);
   }
 
-  async #isDir(path: string): Promise<boolean> {
-    try {
-      return (await this.#fs.stat(path)).isDirectory();
-    } catch {
-      return false;
-    }
-  }
-
   async close(): Promise<void> {
     const w = this.#watcher;
     this.#watcher = undefined;
     if (w) await w.close();
   }
+}
+
+/** The same directories, in the same order, each with the same listing. */
+function sameListings(a: ReadonlyMap<string, Listing>, b: ReadonlyMap<string, Listing>): boolean {
+  if (a.size !== b.size) return false;
+  const other = b.entries();
+  for (const [dir, listing] of a) {
+    const [dirB, listingB] = other.next().value!;
+    if (dir !== dirB || listing !== listingB) return false;
+  }
+  return true;
 }

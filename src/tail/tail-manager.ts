@@ -61,6 +61,13 @@ const SWEEP_MIN_FILES = 10;
  */
 const QUIET_POLLS = 3;
 
+/** The items that pass `keep`, in an array of their own. */
+function select<T>(items: Iterable<T>, keep: (item: T) => boolean): T[] {
+  const out: T[] = [];
+  for (const item of items) if (keep(item)) out.push(item);
+  return out;
+}
+
 /** Stats taken side by side in a poll (see #tick). */
 const STATS_AT_ONCE = 256;
 
@@ -214,7 +221,7 @@ export class TailManager {
   async #tick(): Promise<void> {
     if (this.#closed) return;
     const scan = await this.#discovery.scan();
-    const seen = new Set(scan.paths);
+    const seen = scan.seen;
     // One stat per file per tick: the path's stat serves its tailer's check too, so only
     // files no path leads to (rotated, deleted) need an fstat of their own.
     const checked = new Set<FileTailer>();
@@ -240,17 +247,18 @@ export class TailManager {
     for (let from = 0; from < looked.length; from += STATS_AT_ONCE) {
       const window = looked.slice(from, from + STATS_AT_ONCE);
       const stats = window.map((path) => (this.#registry.at(path) === undefined ? undefined : tryStat(this.#fs, path)));
-      for (const [i, path] of window.entries()) await this.#reconcile(path, checked, stats[i]);
+      for (let i = 0; i < window.length; i++) await this.#reconcile(window[i]!, checked, stats[i]);
     }
-    for (const path of [...this.#registry.watchedPaths]) if (!seen.has(path)) await this.#reconcile(path, checked);
-    for (const path of [...this.#errors.keys()]) if (!seen.has(path)) this.#errors.delete(path);
-    for (const path of [...this.#refused.keys()]) if (!seen.has(path)) this.#refused.delete(path);
+    // What each loop below goes through is chosen before its first await, as a copy of
+    // the collection would be, but without copying a thousand entries a second to skip them.
+    for (const path of select(this.#registry.watchedPaths, (p) => !seen.has(p))) await this.#reconcile(path, checked);
+    for (const path of this.#errors.keys()) if (!seen.has(path)) this.#errors.delete(path);
+    for (const path of this.#refused.keys()) if (!seen.has(path)) this.#refused.delete(path);
     const now = Date.now();
-    for (const t of [...this.#registry.tailers.values()]) if (!checked.has(t) && !resting.has(t)) await this.#check(t, now);
+    for (const t of select(this.#registry.tailers.values(), (t) => !checked.has(t) && !resting.has(t))) await this.#check(t, now);
     for (const a of await this.#finder.lookAround(scan.dirs, now)) this.#adopt(a, now);
-    for (const t of [...this.#holding]) {
-      if (this.#idle(t) && now - t.lastActiveMs >= this.#closeInactiveMs) await this.#park(t);
-    }
+    const inactive = (t: FileTailer) => this.#idle(t) && now - t.lastActiveMs >= this.#closeInactiveMs;
+    for (const t of select(this.#holding, inactive)) if (inactive(t)) await this.#park(t);
     await this.#makeRoom();
     this.#truncations.expire(now);
     this.#registry.prune(now, this.#opts.checkpointTtlMs);
