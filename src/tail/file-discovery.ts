@@ -93,7 +93,10 @@ export class FileDiscovery {
     let entries: DirEntry[];
     try {
       const st = await this.#fs.stat(dir);
-      if (!st.isDirectory()) throw new Error('not a directory');
+      if (!st.isDirectory()) {
+        this.#listings.delete(dir);
+        return undefined;
+      }
       mtimeMs = st.mtimeMs;
       const last = this.#listings.get(dir);
       if (last !== undefined && last.mtimeMs === mtimeMs && mtimeMs < last.listedMs - 1000) return last;

@@ -299,17 +299,14 @@ export class TailManager {
     if (this.#registry.at(path) === undefined && !this.#slots.available) {
       return this.#refused.has(path) ? undefined : this.#waitForSlot(path);
     }
-    let st;
-    try {
-      const look = await (looked ?? tryStat(this.#fs, path));
-      if ('error' in look) throw look.error;
-      st = look.st;
-    } catch (error) {
-      const code = errorCode(error);
+    const look = await (looked ?? tryStat(this.#fs, path));
+    if ('error' in look) {
+      const code = errorCode(look.error);
       if (code === 'ENOENT' || code === 'ENOTDIR') this.#unmap(path);
       else this.#openFailed(path, code);
       return;
     }
+    const st = look.st;
     if (st.isDirectory()) return;
     const id = identityOf(st);
     if (this.#refused.get(path)?.identity === id) return;
